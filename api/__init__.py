@@ -1,0 +1,1 @@
+"""The outside of Turnover: REST API, realtime delivery, command line."""

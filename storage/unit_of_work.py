@@ -1,0 +1,65 @@
+"""One operation, one transaction: state, side effects, audit and outbox commit together."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+
+from sqlmodel import Session
+
+from storage.database import get_engine, is_sqlite
+
+
+class UnitOfWork:
+    """Cosmic-python style: `with UnitOfWork() as uow: ...; uow.commit()`.
+
+    Leaving the block without `commit()` rolls everything back. Callbacks registered with
+    `after_commit` run only once the transaction is durable (the outbox relay's wake-up).
+    """
+
+    def __init__(self, *, write: bool = True) -> None:
+        self._write = write
+        self._after_commit: list[Callable[[], None]] = []
+
+    def __enter__(self) -> "UnitOfWork":
+        engine = get_engine()
+        if self._write and is_sqlite(engine):
+            engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self.session = Session(engine, expire_on_commit=False)
+        self.session.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Closing rolls back whatever was not committed; loaded rows stay readable.
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)
+
+    @contextmanager
+    def savepoint(self) -> Iterator["UnitOfWork"]:
+        """A nested transaction: an error inside undoes only what the block did."""
+        with self.session.begin_nested():
+            yield self
+
+
+@contextmanager
+def transaction(outer: UnitOfWork | None = None) -> Iterator[UnitOfWork]:
+    """Run inside `outer` as a savepoint, or in a new unit of work committed on success."""
+    if outer is not None:
+        with outer.savepoint():
+            yield outer
+        return
+    with UnitOfWork() as uow:
+        yield uow
+        uow.commit()

@@ -1,0 +1,176 @@
+"""Fixtures: a fresh database per test, on SQLite and (when configured) PostgreSQL."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import select
+
+from storage.database import create_tables, normalize_url, use_database
+from storage.models import OutboxEvent, TransitionLog
+from storage.unit_of_work import UnitOfWork
+from workflows.actors import Actor
+from workflows.seed_file import load_seed
+
+POSTGRES_ENV = "TURNOVER_TEST_POSTGRES_URL"
+
+ANNA = Actor(username="anna", staff_id=None)
+ADMIN = Actor(username="admin", is_superuser=True)
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def postgres_base_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"{POSTGRES_ENV} is not set: PostgreSQL tests skipped (.ci/run sets it)")
+    return normalize_url(url)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """A connection to the PostgreSQL test database; unreachable means failure, not skip."""
+    engine = create_engine(postgres_base_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as error:
+        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL is unreachable: {error}")
+    yield engine
+    engine.dispose()
+
+
+def _sqlite_url(tmp_path: Any) -> str:
+    return f"sqlite:///{tmp_path}/turnover.db"
+
+
+def _postgres_schema_url(admin: Engine, schema: str) -> str:
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    return f"{postgres_base_url()}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """Point the process at a new, empty database; yield the backend name."""
+    schema = None
+    if request.param == "sqlite":
+        url = _sqlite_url(tmp_path)
+    else:
+        admin = request.getfixturevalue("postgres_admin")
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        url = _postgres_schema_url(admin, schema)
+    engine = use_database(url)
+    create_tables(engine)
+    yield request.param
+    engine.dispose()
+    if schema:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Any) -> Iterator[str]:
+    """For tests whose subject does not depend on the database engine."""
+    engine = use_database(_sqlite_url(tmp_path))
+    create_tables(engine)
+    yield "sqlite"
+    engine.dispose()
+
+
+HOTEL = "hotel-killarney"
+
+
+def small_hotel() -> dict[str, Any]:
+    """Room 101 in house (BK-1, two guests, chat, conversation, open + completed order),
+    102 ready with BK-2 confirmed for it, 103 an occupied ghost room, 104 dirty,
+    and another hotel with its own in-house room 101."""
+    return {
+        "hotels": [{"slug": HOTEL}, {"slug": "hotel-galway"}],
+        "staff": [
+            {"hotel": HOTEL, "username": "anna"},
+            {"hotel": HOTEL, "username": "admin", "is_superuser": True},
+        ],
+        "rooms": [
+            {"hotel": HOTEL, "room_number": 101, "room_status": "OCCUPIED", "fcm_token": "f-101"},
+            {"hotel": HOTEL, "room_number": 102, "room_status": "READY_FOR_GUEST"},
+            {"hotel": HOTEL, "room_number": 103, "room_status": "OCCUPIED"},
+            {"hotel": HOTEL, "room_number": 104, "room_status": "CHECKOUT_DIRTY"},
+            {"hotel": "hotel-galway", "room_number": 101, "room_status": "OCCUPIED"},
+        ],
+        "bookings": [
+            {
+                "hotel": HOTEL,
+                "booking_id": "BK-1",
+                "status": "CHECKED_IN",
+                "room_number": 101,
+                "guests": [{"first_name": "Mary"}, {"first_name": "John"}],
+            },
+            {
+                "hotel": HOTEL,
+                "booking_id": "BK-2",
+                "status": "CONFIRMED",
+                "room_number": 102,
+                "guests": [{"first_name": "Sean"}],
+            },
+            {"hotel": HOTEL, "booking_id": "BK-3", "status": "CONFIRMED"},
+            {
+                "hotel": "hotel-galway",
+                "booking_id": "BK-G",
+                "status": "CHECKED_IN",
+                "room_number": 101,
+            },
+        ],
+        "chat_sessions": [{"hotel": HOTEL, "room_number": 101}],
+        "conversations": [{"hotel": HOTEL, "room_number": 101}],
+        "room_service_orders": [
+            {"hotel": HOTEL, "room_number": 101, "status": "OPEN"},
+            {"hotel": HOTEL, "room_number": 101, "status": "IN_PROGRESS"},
+            {"hotel": HOTEL, "room_number": 101, "status": "COMPLETED"},
+        ],
+    }
+
+
+def seed(data: dict[str, Any]) -> None:
+    with UnitOfWork() as uow:
+        load_seed(uow.session, data)
+        uow.commit()
+
+
+@pytest.fixture
+def hotel(database: str) -> str:
+    seed(small_hotel())
+    return HOTEL
+
+
+def rows(table: type) -> list[Any]:
+    with UnitOfWork(write=False) as uow:
+        return list(uow.session.exec(select(table).order_by(table.id)))
+
+
+def outbox() -> list[tuple[str, dict]]:
+    return [(event.event_name, event.payload) for event in rows(OutboxEvent)]
+
+
+def log() -> list[tuple[str, str, str, str, str]]:
+    return [
+        (entry.entity_ref, entry.event, entry.from_state, entry.to_state, entry.actor)
+        for entry in rows(TransitionLog)
+    ]
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every row of every table, for all-or-nothing assertions."""
+    from sqlmodel import SQLModel
+
+    result = {}
+    for table in SQLModel.metadata.sorted_tables:
+        with UnitOfWork(write=False) as uow:
+            result[table.name] = [
+                dict(row._mapping)
+                for row in uow.session.execute(table.select().order_by(table.c.id))
+            ]
+    return result

@@ -1,0 +1,56 @@
+"""THE checkout. The primary endpoint, the legacy endpoint and bulk checkout all call
+`checkout_booking`; what a checkout does to the data lives in the machines' hooks."""
+
+from dataclasses import dataclass
+
+from storage.models import Booking, Room
+from storage.unit_of_work import UnitOfWork, transaction
+from workflows.actors import Actor
+from workflows.booking_lifecycle import BookingLifecycle
+from workflows.lookups import load_assigned_room, load_booking, load_hotel
+from workflows.machine_base import TransitionContext
+from workflows.retries import retry_on_conflict
+from workflows.room_turnover import RoomTurnover
+
+
+@dataclass(frozen=True)
+class BookingRef:
+    """A booking as callers name it: the hotel's slug and the public booking id."""
+
+    hotel_slug: str
+    booking_id: str
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    booking: Booking
+    room: Room | None
+    # True when the booking was already in the requested state and nothing was done.
+    unchanged: bool = False
+
+
+@retry_on_conflict
+def checkout_booking(
+    *,
+    booking: BookingRef,
+    performed_by: Actor,
+    source: str = "staff_api",
+    uow: UnitOfWork | None = None,
+) -> BookingOutcome:
+    """Check a booking out: booking CHECKED_IN -> COMPLETED, room OCCUPIED -> CHECKOUT_DIRTY.
+
+    Idempotent: a COMPLETED booking is returned as it stands, with nothing written. Runs in
+    its own transaction, or as a savepoint of `uow` (bulk checkout).
+    """
+    with transaction(uow) as tx:
+        hotel = load_hotel(tx.session, booking.hotel_slug)
+        record = load_booking(tx.session, hotel, booking.booking_id)
+        room = load_assigned_room(tx.session, record)
+        if record.status == BookingLifecycle.completed.value:
+            return BookingOutcome(record, room, unchanged=True)
+        note = f"checked out booking {record.booking_id}"
+        ctx = TransitionContext(tx.session, hotel, performed_by, source, note=note)
+        BookingLifecycle(record, ctx, room=room).fire("check_out")
+        assert room is not None  # the booking machine's guard has checked it
+        RoomTurnover(room, ctx).fire("check_out")
+        return BookingOutcome(record, room)

@@ -1,0 +1,173 @@
+"""RoomTurnover: the housekeeping cycle of a room, and everything a checkout does to it."""
+
+from typing import Any, ClassVar
+
+from sqlalchemy import delete, update
+from sqlmodel import SQLModel, select
+from statemachine import State
+
+from storage.models import (
+    OPEN_ORDER_STATUSES,
+    Conversation,
+    Guest,
+    GuestChatSession,
+    RoomServiceOrder,
+)
+from storage.timestamps import iso_z
+from workflows.machine_base import Refusal, TurnoverMachine
+from workflows.realtime_events import ROOM_STATUS_CHANGED, room_status_changed
+
+CHECKOUT_HOOKS = [
+    "mark_vacant",
+    "clear_fcm_token",
+    "detach_guests",
+    "delete_chat_sessions",
+    "delete_conversations",
+    "delete_open_orders",
+    "append_turnover_note",
+]
+FORCE_CHECKOUT_HOOKS = [
+    "delete_room_records_keeping_snapshot",
+    "mark_vacant",
+    "clear_fcm_token",
+    "append_turnover_note",
+]
+
+
+class RoomTurnover(TurnoverMachine):
+    """Bound to `Room.room_status`."""
+
+    entity_kind = "room"
+    status_field = "room_status"
+
+    ready_for_guest = State(value="READY_FOR_GUEST", initial=True)
+    occupied = State(value="OCCUPIED")
+    checkout_dirty = State(value="CHECKOUT_DIRTY")
+    cleaning_in_progress = State(value="CLEANING_IN_PROGRESS")
+    cleaned_uninspected = State(value="CLEANED_UNINSPECTED")
+    out_of_order = State(value="OUT_OF_ORDER")
+
+    check_in = ready_for_guest.to(occupied, on=["mark_occupied"])
+    check_out = occupied.to(checkout_dirty, on=CHECKOUT_HOOKS)
+    start_cleaning = checkout_dirty.to(cleaning_in_progress)
+    finish_cleaning = cleaning_in_progress.to(cleaned_uninspected)
+    pass_inspection = cleaned_uninspected.to(ready_for_guest)
+    fail_inspection = cleaned_uninspected.to(checkout_dirty)
+    take_out_of_order = out_of_order.from_(
+        ready_for_guest, checkout_dirty, cleaning_in_progress, cleaned_uninspected
+    )
+    return_to_service = out_of_order.to(checkout_dirty)
+    force_checkout = checkout_dirty.from_(
+        ready_for_guest,
+        occupied,
+        checkout_dirty,
+        cleaning_in_progress,
+        cleaned_uninspected,
+        out_of_order,
+        cond=["actor_is_superuser"],
+        on=FORCE_CHECKOUT_HOOKS,
+    )
+
+    # Events staff fire on a room directly. check_in / check_out belong to a booking's
+    # check-in and checkout; force_checkout to destructive bulk checkout.
+    housekeeping_events: ClassVar[tuple[str, ...]] = (
+        "start_cleaning",
+        "finish_cleaning",
+        "pass_inspection",
+        "fail_inspection",
+        "take_out_of_order",
+        "return_to_service",
+    )
+    superuser_events: ClassVar[tuple[str, ...]] = ("force_checkout",)
+    realtime_events: ClassVar[dict[str, str]] = {
+        event: ROOM_STATUS_CHANGED
+        for event in (*housekeeping_events, "check_in", "check_out", "force_checkout")
+    }
+    guard_refusals: ClassVar[dict[str, Refusal]] = {
+        "actor_is_superuser": ("PERMISSION_DENIED", "Only a superuser may {event} {entity}"),
+    }
+
+    def entity_label(self) -> str:
+        return f"room {self.model.room_number}"
+
+    def entity_ref(self) -> str:
+        return str(self.model.room_number)
+
+    def realtime_event(self, event: str, old_status: str, new_status: str) -> tuple[str, dict]:
+        payload = room_status_changed(
+            room_number=self.model.room_number,
+            old_status=old_status,
+            new_status=new_status,
+            source=self.ctx.source,
+            at=self.ctx.now,
+        )
+        return self.realtime_events[event], payload
+
+    # --- guards ---------------------------------------------------------------------------
+
+    def actor_is_superuser(self) -> bool:
+        return self.ctx.actor.is_superuser
+
+    # --- hooks ----------------------------------------------------------------------------
+
+    def mark_occupied(self) -> None:
+        self.model.is_occupied = True
+
+    def mark_vacant(self) -> None:
+        self.model.is_occupied = False
+
+    def clear_fcm_token(self) -> None:
+        """So the next guest's phone does not get the previous guest's notifications."""
+        self.model.fcm_token = None
+
+    def detach_guests(self) -> None:
+        """Guests are kept (their history matters) but no longer point at the room."""
+        self.ctx.session.execute(
+            update(Guest).where(Guest.room_id == self.model.id).values(room_id=None)  # type: ignore[arg-type]
+        )
+
+    def delete_chat_sessions(self) -> None:
+        self._delete_rows(GuestChatSession)
+
+    def delete_conversations(self) -> None:
+        self._delete_rows(Conversation)
+
+    def delete_open_orders(self) -> None:
+        """Open room-service orders go; completed and cancelled ones stay for billing."""
+        self._delete_rows(RoomServiceOrder, RoomServiceOrder.status.in_(OPEN_ORDER_STATUSES))  # type: ignore[attr-defined]
+
+    def delete_room_records_keeping_snapshot(self) -> None:
+        """Destructive checkout: delete the room's guests, sessions and open orders, and
+        keep a JSON copy of every deleted row in the audit entry so it can be restored."""
+        open_orders = RoomServiceOrder.status.in_(OPEN_ORDER_STATUSES)  # type: ignore[attr-defined]
+        snapshot = {
+            "guests": self._snapshot_and_delete(Guest),
+            "chat_sessions": self._snapshot_and_delete(GuestChatSession),
+            "conversations": self._snapshot_and_delete(Conversation),
+            "room_service_orders": self._snapshot_and_delete(RoomServiceOrder, open_orders),
+        }
+        self.log_details = {"deleted": snapshot}
+
+    def append_turnover_note(self) -> None:
+        line = f"[{iso_z(self.ctx.now)}] {self._event_summary()}"
+        notes = self.model.turnover_notes
+        self.model.turnover_notes = f"{notes}\n{line}" if notes else line
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _event_summary(self) -> str:
+        ctx = self.ctx
+        summary = f"{ctx.source} by {ctx.actor.username}"
+        return f"{summary}: {ctx.note}" if ctx.note else summary
+
+    def _delete_rows(self, table: type[SQLModel], *conditions: Any) -> None:
+        """Delete the room's rows of `table` (and `conditions`)."""
+        where = [table.room_id == self.model.id, *conditions]  # type: ignore[attr-defined]
+        self.ctx.session.execute(delete(table).where(*where))
+
+    def _snapshot_and_delete(self, table: type[SQLModel], *conditions: Any) -> list[dict]:
+        """Like `_delete_rows`, returning the deleted rows as JSON-ready dicts."""
+        where = [table.room_id == self.model.id, *conditions]  # type: ignore[attr-defined]
+        rows = self.ctx.session.exec(select(table).where(*where)).all()
+        self._delete_rows(table, *conditions)
+        return [row.model_dump(mode="json") for row in rows]

@@ -1,0 +1,72 @@
+"""The listener every machine carries: claim the state change, then write audit and outbox.
+
+Before the transition's hooks run, the new state is claimed with a compare-and-set
+(`UPDATE ... WHERE id = ? AND <status> = <expected>`). A concurrent transaction that got
+there first makes it match no row: `ConcurrentTransition` is raised before any side effect,
+and the caller's retry sees the new state. After the hooks, one `TransitionLog` row and one
+`OutboxEvent` row are added to the same session, so they commit with the change or not at all.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+
+from storage.models import OutboxEvent, TransitionLog
+from workflows.errors import ConcurrentTransition
+from workflows.realtime_events import hotel_channel
+
+if TYPE_CHECKING:
+    from workflows.machine_base import TurnoverMachine
+
+
+class TransitionRecorder:
+    def __init__(self, machine: "TurnoverMachine") -> None:
+        self.machine = machine
+
+    def before_transition(self, event: str, source: Any, target: Any) -> None:
+        self._compare_and_set(str(event), source.value, target.value)
+
+    def after_transition(self, event: str, source: Any, target: Any) -> None:
+        machine, ctx = self.machine, self.machine.ctx
+        ctx.session.add(
+            TransitionLog(
+                hotel_id=ctx.hotel.id,
+                entity_kind=machine.entity_kind,
+                entity_id=machine.model.id,
+                entity_ref=machine.entity_ref(),
+                event=str(event),
+                from_state=source.value,
+                to_state=target.value,
+                actor=ctx.actor.username,
+                actor_id=ctx.actor.staff_id,
+                source=ctx.source,
+                note=ctx.note,
+                details=machine.log_details,
+                created_at=ctx.now,
+            )
+        )
+        name, payload = machine.realtime_event(str(event), source.value, target.value)
+        ctx.session.add(
+            OutboxEvent(
+                hotel_id=ctx.hotel.id,
+                channel=hotel_channel(ctx.hotel.slug),
+                event_name=name,
+                payload=payload,
+                created_at=ctx.now,
+            )
+        )
+
+    def _compare_and_set(self, event: str, expected: str, new: str) -> None:
+        machine = self.machine
+        row = machine.model
+        table = type(row).__table__  # type: ignore[attr-defined]
+        status_column = table.c[machine.status_field]
+        claimed = machine.ctx.session.execute(
+            update(table)
+            .where(table.c.id == row.id, status_column == expected)
+            .values({machine.status_field: new})
+        )
+        if claimed.rowcount != 1:
+            raise ConcurrentTransition(
+                f"{machine.entity_label()} changed while {event} was being applied"
+            )
