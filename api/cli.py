@@ -100,3 +100,16 @@ def demo(
         f'  curl -X POST "{checkout_url}" -H "Authorization: Bearer {access.tokens["anna"]}"'
         ' -H "Content-Type: application/json"'
     )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Serve the REST API with uvicorn (several workers share the database safely)."""
+    import uvicorn
+
+    create_tables()
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)

@@ -103,7 +103,9 @@ def test_room_transition_matrix(database: str, state: str, event: str) -> None:
         assert rows(TransitionLog) == [] and rows(OutboxEvent) == []
 
 
-@pytest.mark.parametrize(("state", "event"), list(itertools.product(BOOKING_STATES, BOOKING_EVENTS)))
+@pytest.mark.parametrize(
+    ("state", "event"), list(itertools.product(BOOKING_STATES, BOOKING_EVENTS))
+)
 def test_booking_transition_matrix(database: str, state: str, event: str) -> None:
     room_status = "OCCUPIED" if state == "CHECKED_IN" else "READY_FOR_GUEST"
     seed(

@@ -1,0 +1,47 @@
+"""The seed's checkout buttons: primary and legacy paths, one service, one behaviour."""
+
+from typing import Annotated
+
+from fastapi import Path
+
+from api.auth import HotelStaff
+from api.routing import SlashOptionalRouter
+from api.schemas import BookingSummary, CheckoutResponse, ErrorEnvelope
+from workflows.checkout import BookingRef, checkout_booking
+
+router = SlashOptionalRouter(tags=["checkout"])
+
+BookingId = Annotated[str, Path(min_length=1, max_length=64)]
+ERRORS = {status: {"model": ErrorEnvelope} for status in (401, 403, 404, 409, 422)}
+
+
+def _checkout(
+    hotel_slug: str, booking_id: str, member: HotelStaff, source: str
+) -> CheckoutResponse:
+    outcome = checkout_booking(
+        booking=BookingRef(hotel_slug, booking_id), performed_by=member.actor, source=source
+    )
+    message = (
+        "Booking already checked out" if outcome.unchanged else "Booking checked out successfully"
+    )
+    return CheckoutResponse(
+        message=message, booking=BookingSummary.of(outcome.booking, outcome.room)
+    )
+
+
+@router.post(
+    "/api/staff/hotels/{hotel_slug}/room-bookings/{booking_id}/check-out/",
+    responses=ERRORS,
+    summary="Check a booking out (primary endpoint)",
+)
+def check_out(hotel_slug: str, booking_id: BookingId, member: HotelStaff) -> CheckoutResponse:
+    return _checkout(hotel_slug, booking_id, member, "staff_checkout_endpoint")
+
+
+@router.post(
+    "/api/staff/hotels/{hotel_slug}/bookings/{booking_id}/checkout/",
+    responses=ERRORS,
+    summary="Check a booking out (legacy path, same behaviour as the primary endpoint)",
+)
+def legacy_checkout(hotel_slug: str, booking_id: BookingId, member: HotelStaff) -> CheckoutResponse:
+    return _checkout(hotel_slug, booking_id, member, "legacy_checkout_endpoint")
