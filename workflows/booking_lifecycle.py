@@ -44,18 +44,26 @@ class BookingLifecycle(TurnoverMachine):
     unavailable: ClassVar[dict[str, Refusal]] = {
         "check_out": ("NOT_CHECKED_IN", "Booking must be checked in to check out"),
     }
-    guard_refusals: ClassVar[dict[str, Refusal]] = {
-        "has_assigned_room": (
+    guard_refusals: ClassVar[dict[tuple[str, str], Refusal]] = {
+        ("check_out", "has_assigned_room"): (
             "CHECKOUT_FAILED",
-            "Booking has no assigned room to {event} (booking is {state})",
+            "Booking has no assigned room to checkout from",
         ),
-        "room_in_same_hotel": (
+        ("check_out", "room_in_same_hotel"): (
             "CHECKOUT_FAILED",
-            "Booking's assigned room belongs to another hotel; cannot {event} ({state})",
+            "Booking's assigned room belongs to another hotel",
         ),
-        "room_is_ready": (
+        ("check_in", "has_assigned_room"): (
             "CHECKIN_FAILED",
-            "Cannot {event} {entity}: its room is not READY_FOR_GUEST",
+            "Cannot check_in {entity}: it has no assigned room",
+        ),
+        ("check_in", "room_in_same_hotel"): (
+            "CHECKIN_FAILED",
+            "Cannot check_in {entity}: its room belongs to another hotel",
+        ),
+        ("check_in", "room_is_ready"): (
+            "CHECKIN_FAILED",
+            "Cannot check_in {entity}: its room is not READY_FOR_GUEST",
         ),
     }
 

@@ -46,8 +46,8 @@ class TurnoverMachine(StateMachine):
     status_field: ClassVar[str]
     # Why an event is refused when the current state has no transition for it.
     unavailable: ClassVar[dict[str, Refusal]] = {}
-    # Why an event is refused when a guard (by its method name) returns False.
-    guard_refusals: ClassVar[dict[str, Refusal]] = {}
+    # Why an event is refused when a guard returns False, by (event, guard method name).
+    guard_refusals: ClassVar[dict[tuple[str, str], Refusal]] = {}
 
     def __init__(self, row: SQLModel, ctx: TransitionContext, **related: Any) -> None:
         self.ctx = ctx
@@ -99,7 +99,7 @@ class TurnoverMachine(StateMachine):
         for transition in candidates:
             for guard in guard_names(transition):
                 if not getattr(self, guard)():
-                    return self._refusal(self.guard_refusals[guard], event)
+                    return self._refusal(self.guard_refusals[(event, guard)], event)
         return self._refusal((TRANSITION_NOT_ALLOWED, "Cannot {event} {entity} now"), event)
 
     def _refusal(self, refusal: Refusal, event: str) -> TransitionRefused:

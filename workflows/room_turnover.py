@@ -83,8 +83,11 @@ class RoomTurnover(TurnoverMachine):
         event: ROOM_STATUS_CHANGED
         for event in (*housekeeping_events, "check_in", "check_out", "force_checkout")
     }
-    guard_refusals: ClassVar[dict[str, Refusal]] = {
-        "actor_is_superuser": ("PERMISSION_DENIED", "Only a superuser may {event} {entity}"),
+    guard_refusals: ClassVar[dict[tuple[str, str], Refusal]] = {
+        ("force_checkout", "actor_is_superuser"): (
+            "PERMISSION_DENIED",
+            "Only a superuser may force_checkout {entity}",
+        ),
     }
 
     def entity_label(self) -> str:
