@@ -3,6 +3,7 @@
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -53,11 +54,11 @@ def _postgres_schema_url(admin: Engine, schema: str) -> str:
     return f"{postgres_base_url()}?options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """Point the process at a new, empty database; yield the backend name."""
+@contextmanager
+def fresh_database(backend: str, request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """Point the process at a new, empty database of `backend`; yield the backend name."""
     schema = None
-    if request.param == "sqlite":
+    if backend == "sqlite":
         url = _sqlite_url(tmp_path)
     else:
         admin = request.getfixturevalue("postgres_admin")
@@ -65,20 +66,34 @@ def database(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
         url = _postgres_schema_url(admin, schema)
     engine = use_database(url)
     create_tables(engine)
-    yield request.param
-    engine.dispose()
-    if schema:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    try:
+        yield backend
+    finally:
+        engine.dispose()
+        if schema:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """A new, empty database: each test using it runs on SQLite and on PostgreSQL."""
+    with fresh_database(request.param, request, tmp_path) as backend:
+        yield backend
 
 
 @pytest.fixture
-def sqlite_database(tmp_path: Any) -> Iterator[str]:
+def sqlite_database(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     """For tests whose subject does not depend on the database engine."""
-    engine = use_database(_sqlite_url(tmp_path))
-    create_tables(engine)
-    yield "sqlite"
-    engine.dispose()
+    with fresh_database("sqlite", request, tmp_path) as backend:
+        yield backend
+
+
+@pytest.fixture
+def postgres_database(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """For behaviour only PostgreSQL shows (true concurrent writers)."""
+    with fresh_database("postgresql", request, tmp_path) as backend:
+        yield backend
 
 
 HOTEL = "hotel-killarney"
