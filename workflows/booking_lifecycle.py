@@ -102,7 +102,7 @@ class BookingLifecycle(TurnoverMachine):
 
     def attach_guests_to_room(self) -> None:
         assert self.room is not None
-        self.ctx.session.execute(
+        self.ctx.execute_bulk(
             update(Guest).where(Guest.booking_id == self.model.id).values(room_id=self.room.id)  # type: ignore[arg-type]
         )
 

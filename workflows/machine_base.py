@@ -37,6 +37,12 @@ class TransitionContext:
     note: str | None = None
     now: datetime = field(default_factory=utc_now)
 
+    def execute_bulk(self, statement: Any) -> Any:
+        """Run a set-based UPDATE/DELETE from a hook. The session's loaded rows are not
+        synchronised: hooks never re-read what they wrote, and syncing walks every row the
+        session holds, which makes a 1,000-room bulk checkout quadratic."""
+        return self.session.execute(statement, execution_options={"synchronize_session": False})
+
 
 class TurnoverMachine(StateMachine):
     """Base of the project's machines. `StateMachine` (not `StateChart`) so that a refused

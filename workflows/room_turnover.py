@@ -125,7 +125,7 @@ class RoomTurnover(TurnoverMachine):
 
     def detach_guests(self) -> None:
         """Guests are kept (their history matters) but no longer point at the room."""
-        self.ctx.session.execute(
+        self.ctx.execute_bulk(
             update(Guest).where(Guest.room_id == self.model.id).values(room_id=None)  # type: ignore[arg-type]
         )
 
@@ -166,7 +166,7 @@ class RoomTurnover(TurnoverMachine):
     def _delete_rows(self, table: type[SQLModel], *conditions: Any) -> None:
         """Delete the room's rows of `table` (and `conditions`)."""
         where = [table.room_id == self.model.id, *conditions]  # type: ignore[attr-defined]
-        self.ctx.session.execute(delete(table).where(*where))
+        self.ctx.execute_bulk(delete(table).where(*where))
 
     def _snapshot_and_delete(self, table: type[SQLModel], *conditions: Any) -> list[dict]:
         """Like `_delete_rows`, returning the deleted rows as JSON-ready dicts."""

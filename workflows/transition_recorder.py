@@ -61,7 +61,7 @@ class TransitionRecorder:
         row = machine.model
         table = type(row).__table__  # type: ignore[attr-defined]
         status_column = table.c[machine.status_field]
-        claimed = machine.ctx.session.execute(
+        claimed = machine.ctx.execute_bulk(
             update(table)
             .where(table.c.id == row.id, status_column == expected)
             .values({machine.status_field: new})
