@@ -22,6 +22,8 @@ MAX_DB_INT = 2**31 - 1
 MAX_BULK_ROOMS = 500
 MAX_NOTE_LENGTH = 1000
 MAX_PAGE_SIZE = 200
+# PostgreSQL text cannot hold NUL characters; refusing them keeps both backends alike.
+NO_NUL = r"^[^\x00]*$"
 
 RoomStatus = Enum("RoomStatus", {value: value for value in state_values(RoomTurnover)}, type=str)  # type: ignore[misc]
 BookingStatus = Enum(  # type: ignore[misc]
@@ -51,7 +53,7 @@ class RoomTransitionRequest(RequestBody):
         description="A housekeeping event: " + ", ".join(RoomTurnover.housekeeping_events),
         examples=["start_cleaning"],
     )
-    note: str | None = Field(default=None, max_length=MAX_NOTE_LENGTH)
+    note: str | None = Field(default=None, max_length=MAX_NOTE_LENGTH, pattern=NO_NUL)
 
 
 class BulkCheckoutRequest(RequestBody):

@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import Body, Path, Query
+from fastapi import Body, Query
 
 from api.auth import HotelStaff
 from api.pagination import Paging
+from api.path_params import BookingId
 from api.responses import error_responses
 from api.routing import SlashOptionalRouter
 from api.schemas import MAX_DB_INT, BookingPage, BookingStatus, BookingSummary, CheckInRequest
@@ -15,7 +16,6 @@ from workflows.queries import booking_view, list_bookings
 
 router = SlashOptionalRouter(tags=["bookings"])
 
-BookingId = Annotated[str, Path(min_length=1, max_length=64)]
 BOOKINGS = "/api/staff/hotels/{hotel_slug}/bookings/"
 
 

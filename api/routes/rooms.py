@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Query
 
 from api.auth import HotelStaff
 from api.pagination import Paging
+from api.path_params import RoomNumber
 from api.responses import error_responses
 from api.routing import SlashOptionalRouter
 from api.schemas import (
-    MAX_DB_INT,
     HistoryEntry,
     HistoryPage,
     RoomDetail,
@@ -23,7 +23,6 @@ from workflows.queries import list_rooms, room_history, room_view
 
 router = SlashOptionalRouter(tags=["rooms"])
 
-RoomNumber = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 ROOMS = "/api/staff/hotels/{hotel_slug}/rooms/"
 ROOM = ROOMS + "{room_number}/"
 
