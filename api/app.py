@@ -2,8 +2,9 @@
 
 from fastapi import FastAPI
 
+from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
-from api.routes import checkout, health
+from api.routes import bookings, bulk_checkout, checkout, health, rooms
 
 
 def create_app() -> FastAPI:
@@ -14,6 +15,7 @@ def create_app() -> FastAPI:
         redirect_slashes=False,
     )
     install_error_handlers(app)
-    for module in (health, checkout):
+    app.add_middleware(BodySizeLimit)
+    for module in (health, checkout, bookings, rooms, bulk_checkout):
         app.include_router(module.router)
     return app

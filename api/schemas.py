@@ -1,9 +1,76 @@
-"""Response bodies, shaped as the seed document's contract."""
+"""Request and response bodies. Response shapes follow the seed document's contract.
 
-from pydantic import BaseModel
+Request bodies are strict (no "1" for 1, no true for 1) and forbid unknown fields: a typo
+such as `"destructve": true` is refused with 422 instead of silently running the default.
+"""
 
-from storage.models import Booking, Room
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storage.models import Booking, Room, TransitionLog
 from storage.timestamps import iso_z
+from workflows.booking_lifecycle import BookingLifecycle
+from workflows.bulk_checkout import BulkCheckoutResult
+from workflows.machine_base import state_values
+from workflows.queries import BookingView, RoomView
+from workflows.room_turnover import RoomTurnover
+
+# PostgreSQL `integer`: anything larger could never match a row and would overflow a query.
+MAX_DB_INT = 2**31 - 1
+MAX_BULK_ROOMS = 500
+MAX_NOTE_LENGTH = 1000
+MAX_PAGE_SIZE = 200
+# PostgreSQL text cannot hold NUL characters; refusing them keeps both backends alike.
+NO_NUL = r"^[^\x00]*$"
+
+RoomStatus = Enum("RoomStatus", {value: value for value in state_values(RoomTurnover)}, type=str)  # type: ignore[misc]
+BookingStatus = Enum(  # type: ignore[misc]
+    "BookingStatus", {value: value for value in state_values(BookingLifecycle)}, type=str
+)
+
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+
+
+class RequestBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+class CheckInRequest(RequestBody):
+    room_number: DbId | None = Field(
+        default=None, description="Assign this room first (it must be READY_FOR_GUEST)."
+    )
+
+
+class RoomTransitionRequest(RequestBody):
+    event: str = Field(
+        min_length=1,
+        max_length=64,
+        description="A housekeeping event: " + ", ".join(RoomTurnover.housekeeping_events),
+        examples=["start_cleaning"],
+    )
+    note: str | None = Field(default=None, max_length=MAX_NOTE_LENGTH, pattern=NO_NUL)
+
+
+class BulkCheckoutRequest(RequestBody):
+    room_ids: list[DbId] = Field(
+        min_length=1,
+        max_length=MAX_BULK_ROOMS,
+        description="Room ids (the `room_id` of the room list), not room numbers.",
+        examples=[[1, 2, 3]],
+    )
+    destructive: bool = Field(
+        default=False,
+        description="Force every room to CHECKOUT_DIRTY and delete its guest records "
+        "(superusers only; a snapshot of the deleted rows is kept in the audit log).",
+    )
+
+
+# --- bookings ------------------------------------------------------------------------------
 
 
 class AssignedRoom(BaseModel):
@@ -20,14 +87,20 @@ class BookingSummary(BaseModel):
 
     @classmethod
     def of(cls, booking: Booking, room: Room | None) -> "BookingSummary":
-        assigned = AssignedRoom(room_number=room.room_number, room_status=room.room_status)
+        assigned = None
+        if room is not None:
+            assigned = AssignedRoom(room_number=room.room_number, room_status=room.room_status)
         return cls(
             booking_id=booking.booking_id,
             status=booking.status,
             checked_in_at=iso_z(booking.checked_in_at),
             checked_out_at=iso_z(booking.checked_out_at),
-            assigned_room=assigned if room else None,
+            assigned_room=assigned,
         )
+
+    @classmethod
+    def of_view(cls, view: BookingView) -> "BookingSummary":
+        return cls.of(view.booking, view.room)
 
 
 class CheckoutResponse(BaseModel):
@@ -35,9 +108,139 @@ class CheckoutResponse(BaseModel):
     booking: BookingSummary
 
 
+class BookingPage(BaseModel):
+    items: list[BookingSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+# --- rooms ---------------------------------------------------------------------------------
+
+
+class RoomSummary(BaseModel):
+    room_id: int = Field(description="What bulk checkout's `room_ids` refer to.")
+    room_number: int
+    room_status: str
+    is_occupied: bool
+
+    @classmethod
+    def of(cls, room: Room) -> "RoomSummary":
+        return cls(
+            room_id=room.id,  # type: ignore[arg-type]
+            room_number=room.room_number,
+            room_status=room.room_status,
+            is_occupied=room.is_occupied,
+        )
+
+
+class RoomDetail(RoomSummary):
+    turnover_notes: str
+    allowed_events: list[str] = Field(
+        description="Events the room machine accepts now from the caller (guards evaluated). "
+        "Housekeeping events are sent to POST .../transitions/; check_in and check_out "
+        "happen through a booking's check-in and checkout; force_checkout (superusers) "
+        "through destructive bulk checkout."
+    )
+
+    @classmethod
+    def of_view(cls, view: RoomView) -> "RoomDetail":
+        return cls(
+            **RoomSummary.of(view.room).model_dump(),
+            turnover_notes=view.room.turnover_notes,
+            allowed_events=view.allowed_events,
+        )
+
+
+class RoomPage(BaseModel):
+    items: list[RoomSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class HistoryEntry(BaseModel):
+    id: int
+    event: str
+    from_state: str
+    to_state: str
+    actor: str
+    source: str
+    note: str | None
+    details: dict[str, Any] | None
+    created_at: str
+
+    @classmethod
+    def of(cls, entry: TransitionLog) -> "HistoryEntry":
+        return cls(
+            id=entry.id,  # type: ignore[arg-type]
+            event=entry.event,
+            from_state=entry.from_state,
+            to_state=entry.to_state,
+            actor=entry.actor,
+            source=entry.source,
+            note=entry.note,
+            details=entry.details,
+            created_at=iso_z(entry.created_at),  # type: ignore[arg-type]
+        )
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryEntry] = Field(description="Newest first.")
+    total: int
+    limit: int
+    offset: int
+
+
+# --- bulk checkout -------------------------------------------------------------------------
+
+
+class BulkRoomError(BaseModel):
+    room_id: int
+    code: str
+    message: str
+
+
+class BulkCheckoutResults(BaseModel):
+    checked_out_bookings: list[str]
+    rooms_cleared: list[int]
+    destructive_mode: bool
+    errors: list[BulkRoomError]
+
+
+class BulkCheckoutResponse(BaseModel):
+    detail: str
+    results: BulkCheckoutResults
+
+    @classmethod
+    def of(cls, result: BulkCheckoutResult) -> "BulkCheckoutResponse":
+        detail = f"Processed {result.rooms_processed} room(s) in hotel '{result.hotel_slug}'"
+        errors = [BulkRoomError(**vars(error)) for error in result.errors]
+        return cls(
+            detail=detail,
+            results=BulkCheckoutResults(
+                checked_out_bookings=result.checked_out_bookings,
+                rooms_cleared=result.rooms_cleared,
+                destructive_mode=result.destructive_mode,
+                errors=errors,
+            ),
+        )
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str
+    details: list[FieldProblem] | None = Field(
+        default=None, description="Present on VALIDATION_ERROR: one entry per invalid field."
+    )
 
 
 class ErrorEnvelope(BaseModel):

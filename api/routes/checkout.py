@@ -1,18 +1,15 @@
 """The seed's checkout buttons: primary and legacy paths, one service, one behaviour."""
 
-from typing import Annotated
-
-from fastapi import Path
-
 from api.auth import HotelStaff
+from api.path_params import BookingId
+from api.responses import error_responses
 from api.routing import SlashOptionalRouter
-from api.schemas import BookingSummary, CheckoutResponse, ErrorEnvelope
+from api.schemas import BookingSummary, CheckoutResponse
 from workflows.checkout import BookingRef, checkout_booking
 
 router = SlashOptionalRouter(tags=["checkout"])
 
-BookingId = Annotated[str, Path(min_length=1, max_length=64)]
-ERRORS = {status: {"model": ErrorEnvelope} for status in (401, 403, 404, 409, 422)}
+ERRORS = error_responses(404, 409)
 
 
 def _checkout(

@@ -1,0 +1,24 @@
+"""Error responses as the OpenAPI document shows them: every one is the error envelope."""
+
+from typing import Any
+
+from api.schemas import ErrorEnvelope
+
+ERROR_DESCRIPTIONS = {
+    401: "NOT_AUTHENTICATED: no bearer token, or not a valid one",
+    403: "PERMISSION_DENIED: the hotel in the path is not the caller's, or a superuser is needed",
+    404: "BOOKING_NOT_FOUND / ROOM_NOT_FOUND: not in this hotel",
+    409: "The machine refused: NOT_CHECKED_IN, CHECKOUT_FAILED, CHECKIN_FAILED, "
+    "TRANSITION_NOT_ALLOWED (names the event and the current state), CONCURRENT_UPDATE",
+    422: "VALIDATION_ERROR: malformed JSON, wrong types, out-of-range values; `details` per field",
+    500: "INTERNAL_ERROR: unexpected; the message carries the request id found in the logs",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: the given statuses plus the ones every route can answer."""
+    wanted = sorted({401, 403, 422, 500, *statuses})
+    return {
+        status: {"model": ErrorEnvelope, "description": ERROR_DESCRIPTIONS[status]}
+        for status in wanted
+    }

@@ -1,0 +1,65 @@
+"""Bookings: list, detail, check-in. Checkout lives in `checkout.py`."""
+
+from typing import Annotated
+
+from fastapi import Body, Query
+
+from api.auth import HotelStaff
+from api.pagination import Paging
+from api.path_params import BookingId
+from api.responses import error_responses
+from api.routing import SlashOptionalRouter
+from api.schemas import MAX_DB_INT, BookingPage, BookingStatus, BookingSummary, CheckInRequest
+from workflows.check_in import check_in_booking
+from workflows.checkout import BookingRef
+from workflows.queries import booking_view, list_bookings
+
+router = SlashOptionalRouter(tags=["bookings"])
+
+BOOKINGS = "/api/staff/hotels/{hotel_slug}/bookings/"
+
+
+@router.get(BOOKINGS, responses=error_responses(), summary="List the hotel's bookings")
+def get_bookings(
+    hotel_slug: str,
+    member: HotelStaff,
+    paging: Paging,
+    status: Annotated[BookingStatus | None, Query(description="Only this status")] = None,
+    room_number: Annotated[
+        int | None, Query(ge=1, le=MAX_DB_INT, description="Only bookings assigned this room")
+    ] = None,
+) -> BookingPage:
+    page = list_bookings(
+        hotel_slug=hotel_slug,
+        status=status.value if status else None,
+        room_number=room_number,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    items = [BookingSummary.of_view(view) for view in page.items]
+    return BookingPage(items=items, total=page.total, limit=page.limit, offset=page.offset)
+
+
+@router.get(BOOKINGS + "{booking_id}/", responses=error_responses(404), summary="One booking")
+def get_booking(hotel_slug: str, booking_id: BookingId, member: HotelStaff) -> BookingSummary:
+    return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))
+
+
+@router.post(
+    "/api/staff/hotels/{hotel_slug}/room-bookings/{booking_id}/check-in/",
+    responses=error_responses(404, 409),
+    summary="Check a booking in, optionally assigning a room first",
+)
+def check_in(
+    hotel_slug: str,
+    booking_id: BookingId,
+    member: HotelStaff,
+    body: Annotated[CheckInRequest | None, Body()] = None,
+) -> BookingSummary:
+    check_in_booking(
+        booking=BookingRef(hotel_slug, booking_id),
+        performed_by=member.actor,
+        room_number=body.room_number if body else None,
+        source="staff_checkin_endpoint",
+    )
+    return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))

@@ -1,0 +1,80 @@
+"""Rooms: list, detail with the events the caller may fire, history, housekeeping."""
+
+from typing import Annotated
+
+from fastapi import Query
+
+from api.auth import HotelStaff
+from api.pagination import Paging
+from api.path_params import RoomNumber
+from api.responses import error_responses
+from api.routing import SlashOptionalRouter
+from api.schemas import (
+    HistoryEntry,
+    HistoryPage,
+    RoomDetail,
+    RoomPage,
+    RoomStatus,
+    RoomSummary,
+    RoomTransitionRequest,
+)
+from workflows.housekeeping import RoomRef, transition_room
+from workflows.queries import list_rooms, room_history, room_view
+
+router = SlashOptionalRouter(tags=["rooms"])
+
+ROOMS = "/api/staff/hotels/{hotel_slug}/rooms/"
+ROOM = ROOMS + "{room_number}/"
+
+
+@router.get(ROOMS, responses=error_responses(), summary="List the hotel's rooms")
+def get_rooms(
+    hotel_slug: str,
+    member: HotelStaff,
+    paging: Paging,
+    status: Annotated[RoomStatus | None, Query(description="Only rooms in this state")] = None,
+) -> RoomPage:
+    page = list_rooms(
+        hotel_slug=hotel_slug,
+        status=status.value if status else None,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    items = [RoomSummary.of(room) for room in page.items]
+    return RoomPage(items=items, total=page.total, limit=page.limit, offset=page.offset)
+
+
+@router.get(ROOM, responses=error_responses(404), summary="One room and its allowed events")
+def get_room(hotel_slug: str, room_number: RoomNumber, member: HotelStaff) -> RoomDetail:
+    view = room_view(hotel_slug=hotel_slug, room_number=room_number, actor=member.actor)
+    return RoomDetail.of_view(view)
+
+
+@router.get(ROOM + "history/", responses=error_responses(404), summary="The room's transitions")
+def get_room_history(
+    hotel_slug: str, room_number: RoomNumber, member: HotelStaff, paging: Paging
+) -> HistoryPage:
+    page = room_history(
+        hotel_slug=hotel_slug, room_number=room_number, limit=paging.limit, offset=paging.offset
+    )
+    items = [HistoryEntry.of(entry) for entry in page.items]
+    return HistoryPage(items=items, total=page.total, limit=page.limit, offset=page.offset)
+
+
+@router.post(
+    ROOM + "transitions/",
+    responses=error_responses(404, 409),
+    summary="Fire a housekeeping event on a room",
+)
+def post_room_transition(
+    hotel_slug: str, room_number: RoomNumber, member: HotelStaff, body: RoomTransitionRequest
+) -> RoomDetail:
+    transition_room(
+        room=RoomRef(hotel_slug, room_number),
+        event=body.event,
+        performed_by=member.actor,
+        note=body.note,
+        source="staff_housekeeping_endpoint",
+    )
+    view = room_view(hotel_slug=hotel_slug, room_number=room_number, actor=member.actor)
+    return RoomDetail.of_view(view)
