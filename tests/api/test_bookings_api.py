@@ -105,7 +105,7 @@ def test_check_in_errors(client: TestClient, staff: Headers):
     before = snapshot()
     cases = [
         ("BK-404", None, (404, "BOOKING_NOT_FOUND")),
-        ("BK-3", None, (409, "CHECKOUT_FAILED")),  # no room assigned and none named
+        ("BK-3", None, (409, "CHECKIN_FAILED")),  # no room assigned and none named
         ("BK-3", {"room_number": 999}, (404, "ROOM_NOT_FOUND")),
         ("BK-3", {"room_number": 301}, (404, "ROOM_NOT_FOUND")),  # the other hotel's room
         ("BK-1", {"room_number": 102}, (409, "CHECKIN_FAILED")),  # in house elsewhere
