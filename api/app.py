@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import checkout, health
+from api.routes import checkout, health, workflows
 
 
 def create_app() -> FastAPI:
@@ -14,6 +14,6 @@ def create_app() -> FastAPI:
         redirect_slashes=False,
     )
     install_error_handlers(app)
-    for module in (health, checkout):
+    for module in (health, checkout, workflows):
         app.include_router(module.router)
     return app
