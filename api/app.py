@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
-from api.routes import bookings, bulk_checkout, checkout, health, rooms
+from api.routes import bookings, bulk_checkout, checkout, health, rooms, workflows
 
 
 def create_app() -> FastAPI:
@@ -16,6 +16,6 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    for module in (health, checkout, bookings, rooms, bulk_checkout):
+    for module in (health, checkout, bookings, rooms, bulk_checkout, workflows):
         app.include_router(module.router)
     return app

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from api.diagrams_command import diagrams
 from storage.database import create_tables
 from storage.unit_of_work import UnitOfWork
 from workflows.demo import DEMO_BOOKING, DEMO_HOTEL, ensure_demo
@@ -19,6 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command()(diagrams)
 
 
 def fail(message: str) -> None:

@@ -24,6 +24,9 @@ TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"
 
 # (code, message) of a refusal; the message may use {event}, {state} and {entity}.
 Refusal = tuple[str, str]
+# The refusal of an event the current state has no transition for, unless `unavailable`
+# names another.
+NOT_AVAILABLE: Refusal = (TRANSITION_NOT_ALLOWED, "Cannot {event} {entity} while it is {state}")
 
 
 @dataclass
@@ -98,7 +101,7 @@ class TurnoverMachine(StateMachine):
         candidates = [t for t in state.transitions if t.match(event)]
         if not candidates:
             known = any(e.id == event for e in self.events)
-            default = (TRANSITION_NOT_ALLOWED, "Cannot {event} {entity} while it is {state}")
+            default = NOT_AVAILABLE
             if not known:
                 default = (TRANSITION_NOT_ALLOWED, "Unknown event '{event}' for {entity}")
             return self._refusal(self.unavailable.get(event, default), event)

@@ -24,9 +24,11 @@ class TransitionRecorder:
         self.machine = machine
 
     def before_transition(self, event: str, source: Any, target: Any) -> None:
+        """Claims the new state with a compare-and-set before any other hook runs."""
         self._compare_and_set(str(event), source.value, target.value)
 
     def after_transition(self, event: str, source: Any, target: Any) -> None:
+        """Adds the TransitionLog row and the OutboxEvent row (the realtime event)."""
         machine, ctx = self.machine, self.machine.ctx
         ctx.session.add(
             TransitionLog(

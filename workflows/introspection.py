@@ -1,0 +1,210 @@
+"""A machine's definition as data, read from the machine class and its registry entry.
+
+The docs pages (`workflows/diagram_pages.py`) and `GET /api/workflows/{name}/` both come
+from `describe`, so what they show is what the code does.
+"""
+
+import inspect
+import sys
+from typing import Any
+
+from pydantic import BaseModel
+
+from workflows.machine_base import NOT_AVAILABLE, TurnoverMachine, guard_names
+from workflows.realtime_events import hotel_channel
+from workflows.registry import RegisteredMachine
+from workflows.transition_recorder import TransitionRecorder
+
+# Every TurnoverMachine carries this listener (see TurnoverMachine.__init__); its
+# before_transition / after_transition hooks run on every transition.
+LISTENERS: tuple[type, ...] = (TransitionRecorder,)
+
+
+class StateInfo(BaseModel):
+    value: str
+    id: str
+    initial: bool
+    final: bool
+    events: list[str]
+
+
+class TransitionInfo(BaseModel):
+    event: str
+    from_state: str
+    to_state: str
+    guards: list[str]
+    hooks: list[str]
+
+
+class RefusalInfo(BaseModel):
+    when: str
+    code: str
+    message: str
+
+
+class EventInfo(BaseModel):
+    name: str
+    realtime_event: str | None
+    fired_by: str
+    services: list[str]
+    transitions: list[TransitionInfo]
+    refusals: list[RefusalInfo]
+
+
+class CallbackInfo(BaseModel):
+    name: str
+    kind: str  # "guard" | "hook"
+    description: str
+
+
+class MachineDefinition(BaseModel):
+    name: str
+    class_name: str
+    module: str
+    description: str
+    entity_kind: str
+    status_field: str
+    channel: str
+    states: list[StateInfo]
+    events: list[EventInfo]
+    transitions: list[TransitionInfo]
+    callbacks: list[CallbackInfo]
+    every_transition: str
+
+
+def describe(entry: RegisteredMachine) -> MachineDefinition:
+    machine = entry.machine
+    transitions = all_transitions(machine)
+    return MachineDefinition(
+        name=entry.name,
+        class_name=machine.__name__,
+        module=machine.__module__,
+        description=_description(machine),
+        entity_kind=machine.entity_kind,
+        status_field=machine.status_field,
+        channel=hotel_channel("{hotel_slug}"),
+        states=[_state_info(state) for state in machine.states],
+        events=[_event_info(entry, event.id, transitions) for event in machine.events],
+        transitions=transitions,
+        callbacks=_callbacks(machine, transitions),
+        every_transition=inspect.getdoc(sys.modules[TransitionRecorder.__module__]) or "",
+    )
+
+
+def _description(machine: type) -> str:
+    """The machine module's docstring (its one-line summary) and the class docstring."""
+    module_doc = inspect.getdoc(sys.modules[machine.__module__]) or ""
+    parts = [module_doc.split("\n\n")[0], inspect.getdoc(machine) or ""]
+    return "\n\n".join(part for part in parts if part)
+
+
+def all_transitions(machine: type[TurnoverMachine]) -> list[TransitionInfo]:
+    """Every (event, from, to), in the order the states and their transitions are declared."""
+    result = []
+    for state in machine.states:
+        for transition in state.transitions:
+            for event in transition.events:
+                result.append(
+                    TransitionInfo(
+                        event=str(event),
+                        from_state=transition.source.value,
+                        to_state=transition.target.value,
+                        guards=guard_names(transition),
+                        hooks=hooks_in_run_order(machine, transition),
+                    )
+                )
+    return result
+
+
+def hooks_in_run_order(machine: type[TurnoverMachine], transition: Any) -> list[str]:
+    """The callbacks a transition runs, in python-statemachine's order: before, exit of the
+    source, on, enter of the target, after. Naming conventions (`on_enter_<state>`, ...)
+    count only where the machine or its listener defines them."""
+    groups = (
+        transition.before,
+        transition.source.exit,
+        transition.on,
+        transition.target.enter,
+        transition.after,
+    )
+    hooks = []
+    for group in groups:
+        for spec in group:
+            name = spec.func if isinstance(spec.func, str) else spec.func.__name__
+            hooks.extend(_defined_callbacks(machine, name, spec.is_convention))
+    return hooks
+
+
+def _defined_callbacks(machine: type, name: str, is_convention: bool) -> list[str]:
+    found = [] if is_convention and not _defines(machine, name) else [name]
+    found += [f"{listener.__name__}.{name}" for listener in LISTENERS if _defines(listener, name)]
+    return found
+
+
+def _defines(cls: type, name: str) -> bool:
+    return any(name in vars(klass) for klass in cls.__mro__ if klass.__module__ != "builtins")
+
+
+def _state_info(state: Any) -> StateInfo:
+    events = []
+    for transition in state.transitions:
+        events += [str(event) for event in transition.events if str(event) not in events]
+    return StateInfo(
+        value=state.value,
+        id=state.id,
+        initial=bool(state.initial),
+        final=bool(state.final),
+        events=events,
+    )
+
+
+def _event_info(
+    entry: RegisteredMachine, event: str, transitions: list[TransitionInfo]
+) -> EventInfo:
+    machine = entry.machine
+    own = [t for t in transitions if t.event == event]
+    fired_by = entry.fired_by[event]
+    return EventInfo(
+        name=event,
+        realtime_event=getattr(machine, "realtime_events", {}).get(event),
+        fired_by=fired_by.who.value,
+        services=fired_by.service_names,
+        transitions=own,
+        refusals=_refusals(machine, event, own),
+    )
+
+
+def _refusals(
+    machine: type[TurnoverMachine], event: str, transitions: list[TransitionInfo]
+) -> list[RefusalInfo]:
+    """What a caller gets when the event is refused, rule by rule (messages are templates:
+    `{state}` is the current state, `{entity}` the booking or room)."""
+    sources = list(dict.fromkeys(t.from_state for t in transitions))
+    refusals = []
+    if len(sources) < len(machine.states):
+        code, message = machine.unavailable.get(event, NOT_AVAILABLE)
+        when = f"in a state other than {', '.join(sources)}"
+        refusals.append(RefusalInfo(when=when, code=code, message=message))
+    for guard in dict.fromkeys(g for t in transitions for g in t.guards):
+        code, message = machine.guard_refusals[(event, guard)]
+        refusals.append(RefusalInfo(when=f"{guard} is false", code=code, message=message))
+    for refusal in refusals:
+        refusal.message = refusal.message.replace("{event}", event)
+    return refusals
+
+
+def _callbacks(
+    machine: type[TurnoverMachine], transitions: list[TransitionInfo]
+) -> list[CallbackInfo]:
+    guards = dict.fromkeys(g for t in transitions for g in t.guards)
+    hooks = dict.fromkeys(h for t in transitions for h in t.hooks)
+    return [_callback(machine, name, "guard") for name in guards] + [
+        _callback(machine, name, "hook") for name in hooks
+    ]
+
+
+def _callback(machine: type, name: str, kind: str) -> CallbackInfo:
+    owner_name, _, method = name.rpartition(".")
+    owner = next((cls for cls in LISTENERS if cls.__name__ == owner_name), machine)
+    doc = inspect.getdoc(getattr(owner, method or name, None)) or ""
+    return CallbackInfo(name=name, kind=kind, description=" ".join(doc.split("\n\n")[0].split()))

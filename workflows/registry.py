@@ -1,0 +1,86 @@
+"""Every machine of the project, under the name the docs pages and the API use.
+
+Adding a machine here gives it a docs page (`turnover diagrams`) and `/api/workflows/{name}/`
+without touching the generator. Each entry also says who may fire each event and through
+which service, which the machine class alone cannot know.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from workflows.booking_lifecycle import BookingLifecycle
+from workflows.bulk_checkout import bulk_checkout
+from workflows.check_in import check_in_booking
+from workflows.checkout import checkout_booking
+from workflows.housekeeping import transition_room
+from workflows.machine_base import TurnoverMachine
+from workflows.room_turnover import RoomTurnover
+
+
+class Firer(StrEnum):
+    STAFF = "staff"  # any staff member of the room's or booking's hotel
+    SUPERUSER = "superuser"  # superusers only (a guard checks it)
+    BOOKING_SERVICES = "booking services"  # fired by a booking's check-in or checkout
+    NO_SERVICE = "no service yet"  # the machine allows it, but nothing fires it yet
+
+
+@dataclass(frozen=True)
+class FiredBy:
+    who: Firer
+    services: tuple[Callable[..., Any], ...] = ()
+
+    @property
+    def service_names(self) -> list[str]:
+        return [f"{service.__module__}.{service.__name__}" for service in self.services]
+
+
+@dataclass(frozen=True)
+class RegisteredMachine:
+    name: str  # kebab-case: the docs page and the API path segment
+    machine: type[TurnoverMachine]
+    fired_by: Mapping[str, FiredBy]
+
+    @property
+    def title(self) -> str:
+        return self.name.replace("-", " ").capitalize()
+
+
+def _booking_fired_by() -> dict[str, FiredBy]:
+    return {
+        "check_in": FiredBy(Firer.STAFF, (check_in_booking,)),
+        "check_out": FiredBy(Firer.STAFF, (checkout_booking, bulk_checkout)),
+        "cancel": FiredBy(Firer.NO_SERVICE),
+        "mark_no_show": FiredBy(Firer.NO_SERVICE),
+    }
+
+
+def _room_fired_by() -> dict[str, FiredBy]:
+    fired_by = {
+        "check_in": FiredBy(Firer.BOOKING_SERVICES, (check_in_booking,)),
+        "check_out": FiredBy(Firer.BOOKING_SERVICES, (checkout_booking, bulk_checkout)),
+    }
+    for event in RoomTurnover.housekeeping_events:
+        fired_by[event] = FiredBy(Firer.STAFF, (transition_room,))
+    for event in RoomTurnover.superuser_events:
+        fired_by[event] = FiredBy(Firer.SUPERUSER, (bulk_checkout,))
+    return fired_by
+
+
+MACHINES: tuple[RegisteredMachine, ...] = (
+    RegisteredMachine("booking-lifecycle", BookingLifecycle, _booking_fired_by()),
+    RegisteredMachine("room-turnover", RoomTurnover, _room_fired_by()),
+)
+
+
+def machine_names() -> list[str]:
+    return [entry.name for entry in MACHINES]
+
+
+def find_machine(name: str) -> RegisteredMachine | None:
+    return next((entry for entry in MACHINES if entry.name == name), None)
+
+
+def registered(machine: type[TurnoverMachine]) -> RegisteredMachine:
+    return next(entry for entry in MACHINES if entry.machine is machine)
