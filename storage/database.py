@@ -1,9 +1,10 @@
 """The engine: SQLite file by default, PostgreSQL (psycopg 3) in production."""
 
 from sqlalchemy import Engine, event
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.schema_upgrade import upgrade_to_head
 from storage.settings import get_settings
 
 _engine: Engine | None = None
@@ -70,4 +71,11 @@ def use_database(url: str) -> Engine:
 
 
 def create_tables(engine: Engine | None = None) -> None:
-    SQLModel.metadata.create_all(engine or get_engine())
+    """Create the schema or upgrade it to the latest migration (`turnover init-db`)."""
+    upgrade_to_head(engine or get_engine())
+
+
+def prepare_database() -> None:
+    """At app or CLI start-up: upgrade the schema unless TURNOVER_AUTO_MIGRATE is off."""
+    if get_settings().auto_migrate:
+        create_tables()
