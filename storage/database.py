@@ -27,8 +27,21 @@ def create_database_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    _never_pool_an_open_transaction(engine)
+    return engine
+
+
+def _never_pool_an_open_transaction(engine: Engine) -> None:
+    @event.listens_for(engine, "reset")
+    def on_reset(dbapi_connection, _record, reset_state) -> None:  # type: ignore[no-untyped-def]
+        # After a failed COMMIT SQLAlchemy takes the transaction as ended and skips its
+        # rollback. But a commit can fail before reaching the database, and SQLite keeps
+        # the transaction open when COMMIT fails with SQLITE_BUSY: pooled like that, the
+        # connection would refuse the next BEGIN or commit the failed writes later.
+        if reset_state.transaction_was_reset and not reset_state.terminate_only:
+            dbapi_connection.rollback()
 
 
 def _configure_sqlite(engine: Engine) -> None:
