@@ -1,10 +1,20 @@
 """The FastAPI application."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
 from api.routes import bookings, bulk_checkout, checkout, health, rooms, workflows
+from storage.database import prepare_database
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    prepare_database()  # upgrades the schema unless TURNOVER_AUTO_MIGRATE=0
+    yield
 
 
 def create_app() -> FastAPI:
@@ -13,6 +23,7 @@ def create_app() -> FastAPI:
         summary="Hotel booking and room-turnover workflows on explicit state machines.",
         version="0.1.0",
         redirect_slashes=False,
+        lifespan=lifespan,
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)

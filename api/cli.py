@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from api.diagrams_command import diagrams
-from storage.database import create_tables
+from storage.database import create_tables, prepare_database
 from storage.unit_of_work import UnitOfWork
 from workflows.demo import DEMO_BOOKING, DEMO_HOTEL, ensure_demo
 from workflows.errors import DomainError
@@ -30,7 +30,7 @@ def fail(message: str) -> None:
 
 @app.command("init-db")
 def init_db() -> None:
-    """Create the database tables (TURNOVER_DATABASE_URL, default ./turnover.db)."""
+    """Create the tables or upgrade them to the latest migration (TURNOVER_DATABASE_URL)."""
     create_tables()
     typer.echo("Database ready.")
 
@@ -46,7 +46,7 @@ def seed(
         fail(f"Cannot read {file}: {error.strerror}")
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         fail(f"{file} is not valid JSON: {error}")
-    create_tables()
+    prepare_database()
     try:
         with UnitOfWork() as uow:
             summary = load_seed(uow.session, data)
@@ -66,7 +66,7 @@ def create_staff(
     ] = False,
 ) -> None:
     """Add a staff member and print their API token (shown only this once)."""
-    create_tables()
+    prepare_database()
     try:
         with UnitOfWork() as uow:
             found = load_hotel(uow.session, hotel)
@@ -86,7 +86,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port the API will be served on")] = 8000,
 ) -> None:
     """Create the demo hotel (once) and print fresh tokens for its staff and a curl to try."""
-    create_tables()
+    prepare_database()
     with UnitOfWork() as uow:
         access = ensure_demo(uow.session)
         uow.commit()
@@ -113,5 +113,5 @@ def serve(
     """Serve the REST API with uvicorn (several workers share the database safely)."""
     import uvicorn
 
-    create_tables()
+    prepare_database()
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)

@@ -1,9 +1,10 @@
 """The engine: SQLite file by default, PostgreSQL (psycopg 3) in production."""
 
 from sqlalchemy import Engine, event
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.schema_upgrade import upgrade_to_head
 from storage.settings import get_settings
 
 _engine: Engine | None = None
@@ -26,8 +27,21 @@ def create_database_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    _never_pool_an_open_transaction(engine)
+    return engine
+
+
+def _never_pool_an_open_transaction(engine: Engine) -> None:
+    @event.listens_for(engine, "reset")
+    def on_reset(dbapi_connection, _record, reset_state) -> None:  # type: ignore[no-untyped-def]
+        # After a failed COMMIT SQLAlchemy takes the transaction as ended and skips its
+        # rollback. But a commit can fail before reaching the database, and SQLite keeps
+        # the transaction open when COMMIT fails with SQLITE_BUSY: pooled like that, the
+        # connection would refuse the next BEGIN or commit the failed writes later.
+        if reset_state.transaction_was_reset and not reset_state.terminate_only:
+            dbapi_connection.rollback()
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -70,4 +84,11 @@ def use_database(url: str) -> Engine:
 
 
 def create_tables(engine: Engine | None = None) -> None:
-    SQLModel.metadata.create_all(engine or get_engine())
+    """Create the schema or upgrade it to the latest migration (`turnover init-db`)."""
+    upgrade_to_head(engine or get_engine())
+
+
+def prepare_database() -> None:
+    """At app or CLI start-up: upgrade the schema unless TURNOVER_AUTO_MIGRATE is off."""
+    if get_settings().auto_migrate:
+        create_tables()

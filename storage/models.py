@@ -118,7 +118,10 @@ class TransitionLog(SQLModel, table=True):
 class OutboxEvent(SQLModel, table=True):
     """A realtime event written in the transaction of its transition, delivered after commit."""
 
-    __table_args__ = (Index("ix_outboxevent_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_outboxevent_status_id", "status", "id"),  # the relay: pending rows in order
+        Index("ix_outboxevent_hotel_id_id", "hotel_id", "id"),  # SSE replay after Last-Event-ID
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     hotel_id: int = Field(foreign_key="hotel.id")

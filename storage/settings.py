@@ -11,6 +11,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///turnover.db"
     # How long an SQLite writer waits for the write lock before giving up.
     sqlite_busy_timeout_ms: int = 30_000
+    # Upgrade the schema to the latest migration when the app or a CLI command starts.
+    auto_migrate: bool = True
 
 
 @lru_cache

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from workflows.booking_changes import cancel_booking, mark_no_show
 from workflows.booking_lifecycle import BookingLifecycle
 from workflows.bulk_checkout import bulk_checkout
 from workflows.check_in import check_in_booking
@@ -23,7 +24,6 @@ class Firer(StrEnum):
     STAFF = "staff"  # any staff member of the room's or booking's hotel
     SUPERUSER = "superuser"  # superusers only (a guard checks it)
     BOOKING_SERVICES = "booking services"  # fired by a booking's check-in or checkout
-    NO_SERVICE = "no service yet"  # the machine allows it, but nothing fires it yet
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ def _booking_fired_by() -> dict[str, FiredBy]:
     return {
         "check_in": FiredBy(Firer.STAFF, (check_in_booking,)),
         "check_out": FiredBy(Firer.STAFF, (checkout_booking, bulk_checkout)),
-        "cancel": FiredBy(Firer.NO_SERVICE),
-        "mark_no_show": FiredBy(Firer.NO_SERVICE),
+        "cancel": FiredBy(Firer.STAFF, (cancel_booking,)),
+        "mark_no_show": FiredBy(Firer.STAFF, (mark_no_show,)),
     }
 
 

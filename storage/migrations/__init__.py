@@ -1,0 +1,1 @@
+"""Alembic migrations of the whole schema; `storage.schema_upgrade` runs them."""

@@ -1,0 +1,50 @@
+"""The write operations of the fault-injection tests, on the small hotel of tests/conftest.py."""
+
+from collections.abc import Callable
+from typing import Any
+
+from storage.models import Room
+from tests.conftest import ADMIN, ANNA, HOTEL, rows
+from workflows.booking_changes import cancel_booking, mark_no_show
+from workflows.bulk_checkout import bulk_checkout
+from workflows.check_in import check_in_booking
+from workflows.checkout import BookingRef, checkout_booking
+from workflows.housekeeping import RoomRef, transition_room
+
+
+def room_ids(*numbers: int) -> list[int]:
+    return [
+        room.id  # type: ignore[misc]
+        for number in numbers
+        for room in rows(Room)
+        if room.room_number == number and room.hotel_id == 1
+    ]
+
+
+def booking(booking_id: str) -> BookingRef:
+    return BookingRef(HOTEL, booking_id)
+
+
+OPERATIONS: dict[str, Callable[[], Any]] = {
+    "check-in": lambda: check_in_booking(booking=booking("BK-2"), performed_by=ANNA),
+    "checkout (primary)": lambda: checkout_booking(
+        booking=booking("BK-1"), performed_by=ANNA, source="staff_checkout_endpoint"
+    ),
+    "checkout (legacy)": lambda: checkout_booking(
+        booking=booking("BK-1"), performed_by=ANNA, source="legacy_checkout_endpoint"
+    ),
+    "bulk checkout": lambda: bulk_checkout(
+        hotel_slug=HOTEL, room_ids=room_ids(101, 103, 104), performed_by=ANNA
+    ),
+    "destructive bulk checkout": lambda: bulk_checkout(
+        hotel_slug=HOTEL,
+        room_ids=room_ids(101, 102, 103, 104),
+        performed_by=ADMIN,
+        destructive=True,
+    ),
+    "housekeeping": lambda: transition_room(
+        room=RoomRef(HOTEL, 104), event="start_cleaning", performed_by=ANNA
+    ),
+    "cancel": lambda: cancel_booking(booking=booking("BK-3"), performed_by=ANNA),
+    "no-show": lambda: mark_no_show(booking=booking("BK-3"), performed_by=ANNA),
+}
