@@ -118,7 +118,10 @@ class TransitionLog(SQLModel, table=True):
 class OutboxEvent(SQLModel, table=True):
     """A realtime event written in the transaction of its transition, delivered after commit."""
 
-    __table_args__ = (Index("ix_outboxevent_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_outboxevent_status_id", "status", "id"),
+        Index("ix_outboxevent_hotel_id_id", "hotel_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     hotel_id: int = Field(foreign_key="hotel.id")
@@ -130,3 +133,7 @@ class OutboxEvent(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utc_now)
     delivered_at: datetime | None = None
+    # The relay holding this row right now, and until when (a lease: a crashed relay's
+    # rows are taken over once it runs out).
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
