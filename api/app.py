@@ -3,6 +3,8 @@
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.realtime import pusher_auth, sse
+from api.realtime.lifespan import realtime_lifespan
 from api.routes import checkout, health
 
 
@@ -12,8 +14,9 @@ def create_app() -> FastAPI:
         summary="Hotel booking and room-turnover workflows on explicit state machines.",
         version="0.1.0",
         redirect_slashes=False,
+        lifespan=realtime_lifespan,
     )
     install_error_handlers(app)
-    for module in (health, checkout):
+    for module in (health, checkout, sse, pusher_auth):
         app.include_router(module.router)
     return app

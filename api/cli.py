@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from api.realtime.commands import outbox_app, relay
 from storage.database import create_tables
 from storage.unit_of_work import UnitOfWork
 from workflows.demo import DEMO_BOOKING, DEMO_HOTEL, ensure_demo
@@ -19,6 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command()(relay)
+app.add_typer(outbox_app, name="outbox")
 
 
 def fail(message: str) -> None:
