@@ -30,8 +30,20 @@ def max_id(session: Session) -> int:
     return session.exec(select(func.max(OutboxEvent.id))).one() or 0
 
 
-def lowest_pending_id(session: Session) -> int | None:
-    return session.exec(select(func.min(OutboxEvent.id)).where(OutboxEvent.status == PENDING)).one()
+def relay_starting_point(session: Session) -> int:
+    """Where a starting relay's `CommittedHorizon` begins: the last row it knows was dealt
+    with before the oldest pending one (so a missing id just before that is a hole)."""
+    lowest_pending = session.exec(
+        select(func.min(OutboxEvent.id)).where(OutboxEvent.status == PENDING)
+    ).one()
+    if lowest_pending is None:
+        return max_id(session)
+    dealt_with = session.exec(
+        select(func.max(OutboxEvent.id)).where(
+            OutboxEvent.status != PENDING, col(OutboxEvent.id) < lowest_pending
+        )
+    ).one()
+    return dealt_with or 0
 
 
 def claim_pending(

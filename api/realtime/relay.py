@@ -103,9 +103,7 @@ class Relay:
 
     def _advance_horizon(self, uow: UnitOfWork) -> int:
         if self._horizon is None:
-            lowest = outbox.lowest_pending_id(uow.session)
-            start = lowest - 1 if lowest is not None else outbox.max_id(uow.session)
-            self._horizon = outbox.CommittedHorizon(start)
+            self._horizon = outbox.CommittedHorizon(outbox.relay_starting_point(uow.session))
         return self._horizon.advance(uow.session)
 
     def _fails_for_good(self, event: OutboxEvent, result: RoundResult) -> bool:
