@@ -26,7 +26,7 @@ test: $(INSTALLED)
 
 # The documentation site (site/): fails on any warning, e.g. a broken link.
 docs: $(INSTALLED)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

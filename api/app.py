@@ -7,14 +7,19 @@ from fastapi import FastAPI
 
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
+from api.realtime import pusher_auth, sse
+from api.realtime.lifespan import realtime_lifespan
 from api.routes import bookings, bulk_checkout, checkout, health, rooms, workflows
 from storage.database import prepare_database
 
+ROUTERS = (health, checkout, bookings, rooms, bulk_checkout, sse, pusher_auth, workflows)
+
 
 @asynccontextmanager
-async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     prepare_database()  # upgrades the schema unless TURNOVER_AUTO_MIGRATE=0
-    yield
+    async with realtime_lifespan(app):
+        yield
 
 
 def create_app() -> FastAPI:
@@ -27,6 +32,6 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    for module in (health, checkout, bookings, rooms, bulk_checkout, workflows):
+    for module in ROUTERS:
         app.include_router(module.router)
     return app

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from api.diagrams_command import diagrams
+from api.realtime.commands import outbox_app, relay
 from storage.database import create_tables, prepare_database
 from storage.unit_of_work import UnitOfWork
 from workflows.demo import DEMO_BOOKING, DEMO_HOTEL, ensure_demo
@@ -21,6 +22,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(diagrams)
+app.command()(relay)
+app.add_typer(outbox_app, name="outbox")
 
 
 def fail(message: str) -> None:

@@ -133,3 +133,7 @@ class OutboxEvent(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utc_now)
     delivered_at: datetime | None = None
+    # The relay holding this row right now, and until when (a lease: a crashed relay's
+    # rows are taken over once it runs out).
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None

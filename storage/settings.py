@@ -14,6 +14,27 @@ class Settings(BaseSettings):
     # Upgrade the schema to the latest migration when the app or a CLI command starts.
     auto_migrate: bool = True
 
+    # Realtime delivery (docs/realtime.md). Without the three PUSHER_APP_ID / KEY / SECRET
+    # settings, events are served by the built-in server-sent-events stream only.
+    pusher_app_id: str | None = None
+    pusher_key: str | None = None
+    pusher_secret: str | None = None
+    pusher_cluster: str | None = None
+    # A self-hosted Pusher-compatible server instead of a cluster.
+    pusher_host: str | None = None
+    pusher_port: int | None = None
+    pusher_ssl: bool = True
+    pusher_timeout_seconds: float = 5.0
+    # Publish to private-hotel-{slug}; clients authorize through POST /api/pusher/auth.
+    pusher_private: bool = False
+    # Run the outbox relay inside the API process (off when `turnover relay` runs apart).
+    relay_in_process: bool = True
+    relay_max_backoff_seconds: float = 30.0
+    # How often the relay and the event streams look for rows committed by other processes.
+    relay_poll_seconds: float = 1.0
+    relay_lease_seconds: float = 60.0
+    sse_keepalive_seconds: float = 15.0
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -8,6 +8,16 @@ from sqlmodel import Session
 
 from storage.database import get_engine, is_sqlite
 
+# Called after every successful commit in this process (e.g. to wake the outbox relay and
+# the event streams at once instead of at their next poll).
+_commit_listeners: list[Callable[[], None]] = []
+
+
+def add_commit_listener(listener: Callable[[], None]) -> Callable[[], None]:
+    """Register `listener`; returns a function that unregisters it."""
+    _commit_listeners.append(listener)
+    return lambda: _commit_listeners.remove(listener)
+
 
 class UnitOfWork:
     """Cosmic-python style: `with UnitOfWork() as uow: ...; uow.commit()`.
@@ -40,7 +50,7 @@ class UnitOfWork:
     def commit(self) -> None:
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
+        for callback in [*callbacks, *_commit_listeners]:
             callback()
 
     def after_commit(self, callback: Callable[[], None]) -> None:

@@ -1,0 +1,64 @@
+"""`turnover relay` and `turnover outbox status|retry-failed`."""
+
+import logging
+import signal
+import threading
+from datetime import UTC
+
+import typer
+
+from api.realtime.publishers import StreamOnlyPublisher, publisher_from_settings
+from api.realtime.relay import Relay, RelayConfig
+from storage import outbox
+from storage.database import create_tables
+from storage.settings import get_settings
+from storage.timestamps import iso_z, utc_now
+from storage.unit_of_work import UnitOfWork
+
+outbox_app = typer.Typer(help="Inspect and repair the realtime outbox.", no_args_is_help=True)
+
+
+def relay() -> None:
+    """Deliver outbox events until stopped (Ctrl+C / SIGTERM). Run with
+    TURNOVER_RELAY_IN_PROCESS=0 on the API when relays run apart; several may run at once."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    create_tables()
+    settings = get_settings()
+    publisher = publisher_from_settings(settings)
+    if isinstance(publisher, StreamOnlyPublisher):
+        typer.echo("No TURNOVER_PUSHER_* settings: events are served by the SSE stream only.")
+    worker = Relay(publisher, RelayConfig.from_settings(settings))
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo(f"Relay {worker.relay_id} running.")
+    worker.run(stop)
+    typer.echo("Relay stopped.")
+
+
+@outbox_app.command()
+def status() -> None:
+    """Pending, delivered and failed counts, and the age of the oldest pending event."""
+    create_tables()
+    with UnitOfWork(write=False) as uow:
+        report = outbox.outbox_status(uow.session)
+    for name, count in report.counts.items():
+        typer.echo(f"{name.lower():<10} {count}")
+    oldest = report.oldest_pending_at
+    if oldest is None:
+        typer.echo("oldest pending: none")
+        return
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    age = (utc_now() - oldest).total_seconds()
+    typer.echo(f"oldest pending: {age:.1f} s old (created {iso_z(oldest)})")
+
+
+@outbox_app.command("retry-failed")
+def retry_failed() -> None:
+    """Put failed events back in the queue (after fixing what made them fail)."""
+    create_tables()
+    with UnitOfWork() as uow:
+        count = outbox.requeue_failed(uow.session)
+        uow.commit()
+    typer.echo(f"Requeued {count} failed event(s).")

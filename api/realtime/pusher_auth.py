@@ -1,0 +1,67 @@
+"""POST /api/pusher/auth: Pusher channel authorization for private-hotel-{slug} channels.
+
+pusher-js posts `socket_id` and `channel_name` form-encoded (JSON is accepted too) with the
+headers the app configured (here the staff bearer token). Only the hotel's own staff get a
+signature; anyone else gets 403 in the error envelope.
+"""
+
+import json
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import Depends, Request
+
+from api.auth import StaffMember, current_staff
+from api.errors import ApiError
+from api.realtime.pusher_publisher import pusher_channel, pusher_client
+from api.realtime.stream_auth import ensure_same_hotel
+from api.routing import SlashOptionalRouter
+from storage.settings import get_settings
+from workflows.realtime_events import hotel_channel
+
+router = SlashOptionalRouter(tags=["realtime"])
+
+MAX_BODY_BYTES = 4096
+PRIVATE_PREFIX = pusher_channel(hotel_channel(""), private=True)  # "private-hotel-"
+
+
+async def _auth_fields(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise ApiError(413, "PAYLOAD_TOO_LARGE", "The request body is too large")
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            fields = json.loads(body or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ApiError(400, "BAD_REQUEST", "The body is not valid JSON") from error
+        if not isinstance(fields, dict):
+            raise ApiError(400, "BAD_REQUEST", "The body must be a JSON object")
+        return fields
+    form = parse_qs(body.decode("utf-8", errors="replace"))
+    return {key: values[0] for key, values in form.items()}
+
+
+def _required_text(fields: dict[str, Any], name: str) -> str:
+    value = fields.get(name)
+    if not isinstance(value, str) or not value:
+        raise ApiError(422, "VALIDATION_ERROR", f"'{name}' is required")
+    return value
+
+
+@router.post("/api/pusher/auth", summary="Authorize a Pusher private-channel subscription")
+async def authorize_channel(
+    request: Request, member: Annotated[StaffMember, Depends(current_staff)]
+) -> dict[str, str]:
+    client = pusher_client(get_settings())
+    if client is None:
+        raise ApiError(404, "PUSHER_NOT_CONFIGURED", "Pusher is not configured on this server")
+    fields = await _auth_fields(request)
+    socket_id = _required_text(fields, "socket_id")
+    channel_name = _required_text(fields, "channel_name")
+    if not channel_name.startswith(PRIVATE_PREFIX):
+        raise ApiError(403, "PERMISSION_DENIED", "Only private-hotel-{slug} channels are signed")
+    ensure_same_hotel(member, channel_name.removeprefix(PRIVATE_PREFIX))
+    try:
+        return client.authenticate(channel=channel_name, socket_id=socket_id)
+    except ValueError as error:
+        raise ApiError(422, "VALIDATION_ERROR", str(error)) from error

@@ -1,0 +1,248 @@
+"""Outbox queries: claiming rows for delivery, recording the outcome, reading them in order.
+
+Rows are delivered in id order. On SQLite writers are serialized, so id order is commit
+order. On PostgreSQL a transaction can commit after one that took a later id; to keep
+order (and never skip a late row) readers stop at the first missing id until every
+transaction that could still be writing it has ended (`CommittedHorizon`).
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, text, update
+from sqlmodel import Session, col, select
+
+from storage.models import OutboxEvent
+from storage.timestamps import utc_now
+
+PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
+
+# Serializes claims on PostgreSQL (an arbitrary constant: "turnover outbox claim").
+_CLAIM_LOCK_KEY = 0x7475726E6F7672
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def max_id(session: Session) -> int:
+    return session.exec(select(func.max(OutboxEvent.id))).one() or 0
+
+
+def relay_starting_point(session: Session) -> int:
+    """Where a starting relay's `CommittedHorizon` begins: the last row it knows was dealt
+    with before the oldest pending one (so a missing id just before that is a hole)."""
+    lowest_pending = session.exec(
+        select(func.min(OutboxEvent.id)).where(OutboxEvent.status == PENDING)
+    ).one()
+    if lowest_pending is None:
+        return max_id(session)
+    dealt_with = session.exec(
+        select(func.max(OutboxEvent.id)).where(
+            OutboxEvent.status != PENDING, col(OutboxEvent.id) < lowest_pending
+        )
+    ).one()
+    return dealt_with or 0
+
+
+def claim_pending(
+    session: Session, *, relay_id: str, limit: int, lease_seconds: float, through_id: int
+) -> list[OutboxEvent]:
+    """Lease up to `limit` pending rows (id <= `through_id`) to `relay_id`, oldest first.
+
+    A channel some other relay holds a live lease on is skipped entirely, so one channel's
+    events are only ever in one relay's hands and go out in order. Claims are serialized
+    (SQLite: the write lock of the unit of work; PostgreSQL: an advisory transaction lock),
+    so two relays never lease the same row. Call inside a write unit of work, then commit.
+    """
+    if _is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK_KEY})
+    now = utc_now()
+    held_elsewhere = (
+        select(OutboxEvent.channel)
+        .where(
+            OutboxEvent.status == PENDING,
+            col(OutboxEvent.claimed_by).is_not(None),
+            OutboxEvent.claimed_by != relay_id,
+            col(OutboxEvent.claimed_until) > now,
+        )
+        .distinct()
+    )
+    rows = list(
+        session.exec(
+            select(OutboxEvent)
+            .where(
+                OutboxEvent.status == PENDING,
+                col(OutboxEvent.id) <= through_id,
+                col(OutboxEvent.channel).not_in(held_elsewhere),
+            )
+            .order_by(col(OutboxEvent.id))
+            .limit(limit)
+        )
+    )
+    if rows:
+        session.execute(
+            update(OutboxEvent)
+            .where(col(OutboxEvent.id).in_([row.id for row in rows]))
+            .values(claimed_by=relay_id, claimed_until=now + timedelta(seconds=lease_seconds))
+        )
+    return rows
+
+
+def mark_delivered(session: Session, ids: list[int]) -> None:
+    session.execute(
+        update(OutboxEvent)
+        .where(col(OutboxEvent.id).in_(ids), OutboxEvent.status == PENDING)
+        .values(
+            status=DELIVERED,
+            delivered_at=utc_now(),
+            attempts=OutboxEvent.attempts + 1,
+            last_error=None,
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+
+
+def mark_failed(session: Session, event_id: int, reason: str) -> None:
+    """A permanent failure: the row leaves the queue (until `requeue_failed`)."""
+    session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id == event_id, OutboxEvent.status == PENDING)
+        .values(
+            status=FAILED,
+            attempts=OutboxEvent.attempts + 1,
+            last_error=reason,
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+
+
+def release_after_error(session: Session, ids: list[int], error: str) -> None:
+    """A delivery attempt failed for a passing reason: the rows stay pending, unclaimed."""
+    session.execute(
+        update(OutboxEvent)
+        .where(col(OutboxEvent.id).in_(ids), OutboxEvent.status == PENDING)
+        .values(
+            attempts=OutboxEvent.attempts + 1,
+            last_error=error[:2000],
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+
+
+def requeue_failed(session: Session) -> int:
+    result = session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.status == FAILED)
+        .values(status=PENDING, claimed_by=None, claimed_until=None)
+    )
+    return result.rowcount
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    counts: dict[str, int]
+    oldest_pending_at: datetime | None
+
+
+def outbox_status(session: Session) -> OutboxStatus:
+    counts = dict.fromkeys((PENDING, DELIVERED, FAILED), 0)
+    for status, count in session.exec(
+        select(OutboxEvent.status, func.count()).group_by(OutboxEvent.status)
+    ):
+        counts[status] = count
+    oldest = session.exec(
+        select(func.min(OutboxEvent.created_at)).where(OutboxEvent.status == PENDING)
+    ).one()
+    return OutboxStatus(counts=counts, oldest_pending_at=oldest)
+
+
+def hotel_events(
+    session: Session, *, hotel_id: int, after_id: int, through_id: int, limit: int
+) -> list[OutboxEvent]:
+    """A hotel's events with after_id < id <= through_id, in id order (any status)."""
+    return list(
+        session.exec(
+            select(OutboxEvent)
+            .where(
+                OutboxEvent.hotel_id == hotel_id,
+                col(OutboxEvent.id) > after_id,
+                col(OutboxEvent.id) <= through_id,
+            )
+            .order_by(col(OutboxEvent.id))
+            .limit(limit)
+        )
+    )
+
+
+class CommittedHorizon:
+    """The highest outbox id such that every lower id is committed or will never be.
+
+    A missing id (a hole) is either a rolled-back transaction or one still running. On
+    PostgreSQL a hole is settled once every transaction that was running when it was first
+    seen has ended (`pg_snapshot_xmin` has passed the `pg_snapshot_xmax` noted then); a hole
+    older than `give_up_after` seconds is settled anyway, so a long unrelated transaction
+    cannot stall delivery. On SQLite a hole can only be a rollback: settled at once.
+    """
+
+    PAGE = 1000
+
+    def __init__(self, through: int, *, give_up_after: float = 30.0) -> None:
+        self.through = through
+        self.give_up_after = give_up_after
+        # hole's first id -> (xmax when first seen, monotonic time when first seen)
+        self._holes: dict[int, tuple[int, float]] = {}
+
+    def advance(self, session: Session) -> int:
+        postgres = _is_postgres(session)
+        # Read the horizon of finished transactions *before* the ids: whatever had ended
+        # by then is visible to the query below.
+        finished_below = _snapshot_xmin(session) if postgres else None
+        while True:
+            ids = session.exec(
+                select(OutboxEvent.id)
+                .where(col(OutboxEvent.id) > self.through)
+                .order_by(col(OutboxEvent.id))
+                .limit(self.PAGE)
+            ).all()
+            for event_id in ids:
+                assert event_id is not None
+                if event_id > self.through + 1 and not self._hole_settled(
+                    session, self.through + 1, finished_below
+                ):
+                    return self.through
+                self.through = event_id
+            if len(ids) < self.PAGE:
+                self._holes = {
+                    start: seen for start, seen in self._holes.items() if start > self.through
+                }
+                return self.through
+
+    def _hole_settled(self, session: Session, start: int, finished_below: int | None) -> bool:
+        if finished_below is None:
+            return True
+        seen = self._holes.get(start)
+        if seen is None:
+            self._holes[start] = (_snapshot_xmax(session), time.monotonic())
+            return False
+        xmax_then, seen_at = seen
+        return finished_below >= xmax_then or time.monotonic() - seen_at > self.give_up_after
+
+
+def _snapshot_xmin(session: Session) -> int:
+    """Every transaction with a lower id has ended."""
+    return _snapshot_field(session, "xmin")
+
+
+def _snapshot_xmax(session: Session) -> int:
+    """No transaction with this id or a higher one had started."""
+    return _snapshot_field(session, "xmax")
+
+
+def _snapshot_field(session: Session, field: str) -> int:
+    query = text(f"SELECT pg_snapshot_{field}(pg_current_snapshot())::text::bigint")
+    return int(session.execute(query).scalar_one())
