@@ -46,6 +46,15 @@ class CheckInRequest(RequestBody):
     )
 
 
+class BookingNoteRequest(RequestBody):
+    note: str | None = Field(
+        default=None,
+        max_length=MAX_NOTE_LENGTH,
+        pattern=NO_NUL,
+        description="Why, for the audit log (e.g. the guest phoned to cancel).",
+    )
+
+
 class RoomTransitionRequest(RequestBody):
     event: str = Field(
         min_length=1,

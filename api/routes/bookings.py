@@ -1,4 +1,4 @@
-"""Bookings: list, detail, check-in. Checkout lives in `checkout.py`."""
+"""Bookings: list, detail, check-in, cancel, no-show. Checkout lives in `checkout.py`."""
 
 from typing import Annotated
 
@@ -9,7 +9,15 @@ from api.pagination import Paging
 from api.path_params import BookingId
 from api.responses import error_responses
 from api.routing import SlashOptionalRouter
-from api.schemas import MAX_DB_INT, BookingPage, BookingStatus, BookingSummary, CheckInRequest
+from api.schemas import (
+    MAX_DB_INT,
+    BookingNoteRequest,
+    BookingPage,
+    BookingStatus,
+    BookingSummary,
+    CheckInRequest,
+)
+from workflows.booking_changes import cancel_booking, mark_no_show
 from workflows.check_in import check_in_booking
 from workflows.checkout import BookingRef
 from workflows.queries import booking_view, list_bookings
@@ -61,5 +69,45 @@ def check_in(
         performed_by=member.actor,
         room_number=body.room_number if body else None,
         source="staff_checkin_endpoint",
+    )
+    return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))
+
+
+@router.post(
+    "/api/staff/hotels/{hotel_slug}/room-bookings/{booking_id}/cancel/",
+    responses=error_responses(404, 409),
+    summary="Cancel a confirmed booking (repeating it changes nothing)",
+)
+def cancel(
+    hotel_slug: str,
+    booking_id: BookingId,
+    member: HotelStaff,
+    body: Annotated[BookingNoteRequest | None, Body()] = None,
+) -> BookingSummary:
+    cancel_booking(
+        booking=BookingRef(hotel_slug, booking_id),
+        performed_by=member.actor,
+        note=body.note if body else None,
+        source="staff_cancel_endpoint",
+    )
+    return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))
+
+
+@router.post(
+    "/api/staff/hotels/{hotel_slug}/room-bookings/{booking_id}/no-show/",
+    responses=error_responses(404, 409),
+    summary="Mark a confirmed booking's guest as a no-show (repeating it changes nothing)",
+)
+def no_show(
+    hotel_slug: str,
+    booking_id: BookingId,
+    member: HotelStaff,
+    body: Annotated[BookingNoteRequest | None, Body()] = None,
+) -> BookingSummary:
+    mark_no_show(
+        booking=BookingRef(hotel_slug, booking_id),
+        performed_by=member.actor,
+        note=body.note if body else None,
+        source="staff_no_show_endpoint",
     )
     return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))

@@ -146,3 +146,42 @@ def test_check_in_refuses_malformed_bodies(client: TestClient, staff: Headers, c
     assert error(response) == (422, "VALIDATION_ERROR")
     assert response.json()["error"]["details"]
     assert snapshot() == before
+
+
+CANCEL = BASE + "/room-bookings/{}/cancel/"
+NO_SHOW = BASE + "/room-bookings/{}/no-show/"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "event"),
+    [
+        (CANCEL, "CANCELLED", "booking-cancelled"),
+        (NO_SHOW, "NO_SHOW", "booking-no-show"),
+    ],
+)
+def test_cancel_and_no_show_end_a_confirmed_booking(
+    client: TestClient, staff: Headers, path: str, status: str, event: str
+):
+    response = client.post(path.format("BK-2"), headers=staff, json={"note": "phoned"})
+
+    assert response.status_code == 200, response.text
+    assert response.json() == client.get(BASE + "/bookings/BK-2/", headers=staff).json()
+    assert response.json()["status"] == status
+    assert [name for name, _ in outbox()] == [event]
+    again = client.post(path.format("BK-2").rstrip("/"), headers=staff)  # no body, no slash
+    assert (again.status_code, again.json()) == (200, response.json())
+    assert len(outbox()) == 1
+
+
+@pytest.mark.parametrize("path", [CANCEL, NO_SHOW])
+def test_an_in_house_booking_cannot_be_cancelled(client: TestClient, staff: Headers, path: str):
+    before = snapshot()
+    response = client.post(path.format("BK-1"), headers=staff)
+    assert error(response) == (409, "TRANSITION_NOT_ALLOWED")
+    assert "CHECKED_IN" in response.json()["error"]["message"]
+    assert error(client.post(path.format("BK-404"), headers=staff)) == (404, "BOOKING_NOT_FOUND")
+    assert error(client.post(path.format("BK-2"), headers=staff, json={"note": 5})) == (
+        422,
+        "VALIDATION_ERROR",
+    )
+    assert snapshot() == before
