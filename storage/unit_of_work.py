@@ -1,5 +1,6 @@
 """One operation, one transaction: state, side effects, audit and outbox commit together."""
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -7,6 +8,8 @@ from types import TracebackType
 from sqlmodel import Session
 
 from storage.database import get_engine, is_sqlite
+
+log = logging.getLogger("turnover.storage")
 
 # Called after every successful commit in this process (e.g. to wake the outbox relay and
 # the event streams at once instead of at their next poll).
@@ -22,13 +25,12 @@ def add_commit_listener(listener: Callable[[], None]) -> Callable[[], None]:
 class UnitOfWork:
     """Cosmic-python style: `with UnitOfWork() as uow: ...; uow.commit()`.
 
-    Leaving the block without `commit()` rolls everything back. Callbacks registered with
-    `after_commit` run only once the transaction is durable (the outbox relay's wake-up).
+    Leaving the block without `commit()` rolls everything back. Commit listeners run only
+    once the transaction is durable.
     """
 
     def __init__(self, *, write: bool = True) -> None:
         self._write = write
-        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> "UnitOfWork":
         engine = get_engine()
@@ -49,12 +51,12 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
-        callbacks, self._after_commit = self._after_commit, []
-        for callback in [*callbacks, *_commit_listeners]:
-            callback()
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        self._after_commit.append(callback)
+        for listener in list(_commit_listeners):
+            try:
+                listener()
+            except Exception:
+                # The data is committed: a broken wake-up must not turn success into an error.
+                log.exception("commit listener %r failed", listener)
 
     @contextmanager
     def savepoint(self) -> Iterator["UnitOfWork"]:

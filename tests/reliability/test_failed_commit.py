@@ -12,9 +12,10 @@ from sqlmodel import select
 
 from storage.database import get_engine
 from storage.models import OutboxEvent, Room
-from storage.unit_of_work import UnitOfWork
-from tests.conftest import outbox, snapshot
+from storage.unit_of_work import UnitOfWork, add_commit_listener
+from tests.conftest import ANNA, HOTEL, outbox, snapshot
 from tests.reliability.operations import OPERATIONS
+from workflows.checkout import BookingRef, checkout_booking
 
 
 class InjectedFault(Exception):
@@ -69,14 +70,30 @@ def test_failing_commit_leaves_everything_as_it_was(hotel: str, operation: str) 
 
 
 def test_failing_commit_never_wakes_the_relay(hotel: str) -> None:
-    """`after_commit` callbacks (the relay's wake-up) run only for a durable commit."""
+    """Commit listeners (the relay's wake-up) run only for a durable commit."""
     woken: list[str] = []
-    with failing_commit(), pytest.raises(InjectedFault), UnitOfWork() as uow:
-        hotel_id = uow.session.exec(select(Room.hotel_id)).first()
-        uow.session.add(
-            OutboxEvent(hotel_id=hotel_id, channel="hotel-x", event_name="e", payload={})
-        )
-        uow.after_commit(lambda: woken.append("relay"))
-        uow.commit()
+    unregister = add_commit_listener(lambda: woken.append("relay"))
+    try:
+        with failing_commit(), pytest.raises(InjectedFault), UnitOfWork() as uow:
+            hotel_id = uow.session.exec(select(Room.hotel_id)).first()
+            uow.session.add(
+                OutboxEvent(hotel_id=hotel_id, channel="hotel-x", event_name="e", payload={})
+            )
+            uow.commit()
+    finally:
+        unregister()
     assert woken == [] and outbox() == []
     assert pooled_connections_in_a_transaction() == 0
+
+
+def test_a_failing_commit_listener_does_not_fail_a_committed_checkout(hotel: str) -> None:
+    def broken_wake_up() -> None:
+        raise RuntimeError("relay wake-up broke")
+
+    unregister = add_commit_listener(broken_wake_up)
+    try:
+        outcome = checkout_booking(booking=BookingRef(HOTEL, "BK-1"), performed_by=ANNA)
+    finally:
+        unregister()
+    assert outcome.booking.status == "COMPLETED"
+    assert [name for name, _ in outbox()] == ["booking-checked-out", "room-status-changed"]
