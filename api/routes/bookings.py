@@ -1,10 +1,11 @@
 """Bookings: list, detail, check-in, cancel, no-show. Checkout lives in `checkout.py`."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Body, Query
 
-from api.auth import HotelStaff
+from api.auth import HotelStaff, StaffMember
 from api.pagination import Paging
 from api.path_params import BookingId
 from api.responses import error_responses
@@ -19,7 +20,7 @@ from api.schemas import (
 )
 from workflows.booking_changes import cancel_booking, mark_no_show
 from workflows.check_in import check_in_booking
-from workflows.checkout import BookingRef
+from workflows.checkout import BookingOutcome, BookingRef
 from workflows.queries import booking_view, list_bookings
 
 router = SlashOptionalRouter(tags=["bookings"])
@@ -73,24 +74,40 @@ def check_in(
     return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))
 
 
+EndBooking = Callable[..., BookingOutcome]
+
+
+def _end_before_arrival(
+    service: EndBooking,
+    hotel_slug: str,
+    booking_id: str,
+    member: StaffMember,
+    body: BookingNoteRequest | None,
+    source: str,
+) -> BookingSummary:
+    service(
+        booking=BookingRef(hotel_slug, booking_id),
+        performed_by=member.actor,
+        note=body.note if body else None,
+        source=source,
+    )
+    return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))
+
+
+NoteBody = Annotated[BookingNoteRequest | None, Body()]
+
+
 @router.post(
     "/api/staff/hotels/{hotel_slug}/room-bookings/{booking_id}/cancel/",
     responses=error_responses(404, 409),
     summary="Cancel a confirmed booking (repeating it changes nothing)",
 )
 def cancel(
-    hotel_slug: str,
-    booking_id: BookingId,
-    member: HotelStaff,
-    body: Annotated[BookingNoteRequest | None, Body()] = None,
+    hotel_slug: str, booking_id: BookingId, member: HotelStaff, body: NoteBody = None
 ) -> BookingSummary:
-    cancel_booking(
-        booking=BookingRef(hotel_slug, booking_id),
-        performed_by=member.actor,
-        note=body.note if body else None,
-        source="staff_cancel_endpoint",
+    return _end_before_arrival(
+        cancel_booking, hotel_slug, booking_id, member, body, "staff_cancel_endpoint"
     )
-    return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))
 
 
 @router.post(
@@ -99,15 +116,8 @@ def cancel(
     summary="Mark a confirmed booking's guest as a no-show (repeating it changes nothing)",
 )
 def no_show(
-    hotel_slug: str,
-    booking_id: BookingId,
-    member: HotelStaff,
-    body: Annotated[BookingNoteRequest | None, Body()] = None,
+    hotel_slug: str, booking_id: BookingId, member: HotelStaff, body: NoteBody = None
 ) -> BookingSummary:
-    mark_no_show(
-        booking=BookingRef(hotel_slug, booking_id),
-        performed_by=member.actor,
-        note=body.note if body else None,
-        source="staff_no_show_endpoint",
+    return _end_before_arrival(
+        mark_no_show, hotel_slug, booking_id, member, body, "staff_no_show_endpoint"
     )
-    return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))
