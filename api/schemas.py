@@ -4,8 +4,9 @@ Request bodies are strict (no "1" for 1, no true for 1) and forbid unknown field
 such as `"destructve": true` is refused with 422 instead of silently running the default.
 """
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,7 +15,7 @@ from storage.timestamps import iso_z
 from workflows.booking_lifecycle import BookingLifecycle
 from workflows.bulk_checkout import BulkCheckoutResult
 from workflows.machine_base import state_values
-from workflows.queries import BookingView, RoomView
+from workflows.queries import BookingView, Page, RoomView
 from workflows.room_turnover import RoomTurnover
 
 # PostgreSQL `integer`: anything larger could never match a row and would overflow a query.
@@ -31,6 +32,7 @@ BookingStatus = Enum(  # type: ignore[misc]
 )
 
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+Item = TypeVar("Item")
 
 
 class RequestBody(BaseModel):
@@ -117,11 +119,22 @@ class CheckoutResponse(BaseModel):
     booking: BookingSummary
 
 
-class BookingPage(BaseModel):
-    items: list[BookingSummary]
+class ResultPage(BaseModel, Generic[Item]):
+    """One page of a list: `items`, and `total` matching items for paging on."""
+
+    items: list[Item]
     total: int
     limit: int
     offset: int
+
+    @classmethod
+    def of(cls, page: Page[Any], convert: Callable[[Any], Item]) -> Self:
+        items = [convert(item) for item in page.items]
+        return cls(items=items, total=page.total, limit=page.limit, offset=page.offset)
+
+
+class BookingPage(ResultPage[BookingSummary]):
+    pass
 
 
 # --- rooms ---------------------------------------------------------------------------------
@@ -161,11 +174,8 @@ class RoomDetail(RoomSummary):
         )
 
 
-class RoomPage(BaseModel):
-    items: list[RoomSummary]
-    total: int
-    limit: int
-    offset: int
+class RoomPage(ResultPage[RoomSummary]):
+    pass
 
 
 class HistoryEntry(BaseModel):
@@ -194,11 +204,8 @@ class HistoryEntry(BaseModel):
         )
 
 
-class HistoryPage(BaseModel):
-    items: list[HistoryEntry] = Field(description="Newest first.")
-    total: int
-    limit: int
-    offset: int
+class HistoryPage(ResultPage[HistoryEntry]):
+    """Newest first."""
 
 
 # --- bulk checkout -------------------------------------------------------------------------

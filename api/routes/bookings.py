@@ -45,8 +45,7 @@ def get_bookings(
         limit=paging.limit,
         offset=paging.offset,
     )
-    items = [BookingSummary.of_view(view) for view in page.items]
-    return BookingPage(items=items, total=page.total, limit=page.limit, offset=page.offset)
+    return BookingPage.of(page, BookingSummary.of_view)
 
 
 @router.get(BOOKINGS + "{booking_id}/", responses=error_responses(404), summary="One booking")

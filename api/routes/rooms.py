@@ -40,8 +40,7 @@ def get_rooms(
         limit=paging.limit,
         offset=paging.offset,
     )
-    items = [RoomSummary.of(room) for room in page.items]
-    return RoomPage(items=items, total=page.total, limit=page.limit, offset=page.offset)
+    return RoomPage.of(page, RoomSummary.of)
 
 
 @router.get(ROOM, responses=error_responses(404), summary="One room and its allowed events")
@@ -57,8 +56,7 @@ def get_room_history(
     page = room_history(
         hotel_slug=hotel_slug, room_number=room_number, limit=paging.limit, offset=paging.offset
     )
-    items = [HistoryEntry.of(entry) for entry in page.items]
-    return HistoryPage(items=items, total=page.total, limit=page.limit, offset=page.offset)
+    return HistoryPage.of(page, HistoryEntry.of)
 
 
 @router.post(
