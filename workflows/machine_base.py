@@ -43,8 +43,11 @@ class TransitionContext:
     def execute_bulk(self, statement: Any) -> Any:
         """Run a set-based UPDATE/DELETE from a hook. The session's loaded rows are not
         synchronised: hooks never re-read what they wrote, and syncing walks every row the
-        session holds, which makes a 1,000-room bulk checkout quadratic."""
-        return self.session.execute(statement, execution_options={"synchronize_session": False})
+        session holds, which makes a 1,000-room bulk checkout quadratic. Nor is the session
+        flushed first: no such statement depends on a pending row, and the audit and
+        outbox rows then go out together at the next flush, one batched INSERT per table."""
+        with self.session.no_autoflush:
+            return self.session.execute(statement, execution_options={"synchronize_session": False})
 
 
 class TurnoverMachine(TransitionRecorder, StateMachine):
