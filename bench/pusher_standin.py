@@ -1,6 +1,6 @@
 """The signing-checking Pusher stand-in of the tests (tests/realtime/fake_pusher.py), run in
 its own process so that it does not share the relay's interpreter lock, with arrival times
-recorded per event and `GET /stats` to read them.
+recorded per event and `GET /stats` to read them (`GET /reset` also forgets the arrivals).
 
 Run: `python -m bench.pusher_standin` prints the port, serves until its stdin closes.
 """
@@ -34,7 +34,14 @@ class RecordingPusher(FakePusher):
         base, server = super()._handler(), self
 
         class Handler(base):  # type: ignore[misc,valid-type]
+            # Keep-alive, as Pusher's API does (the test stand-in closes every connection),
+            # and no Nagle delay between the response's header and body writes.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
             def do_GET(self) -> None:
+                if self.path == "/reset":
+                    server.arrivals.clear()
                 encoded = json.dumps(
                     {
                         "requests": server.requests,
@@ -76,8 +83,9 @@ class StandinProcess:
             ssl=False, timeout=5,
         )  # fmt: skip
 
-    def stats(self) -> dict[str, Any]:
-        with urlopen(f"http://127.0.0.1:{self.port}/stats", timeout=10) as answer:
+    def stats(self, *, reset_arrivals: bool = False) -> dict[str, Any]:
+        path = "reset" if reset_arrivals else "stats"
+        with urlopen(f"http://127.0.0.1:{self.port}/{path}", timeout=10) as answer:
             data = json.loads(answer.read())
         data["arrivals"] = {int(k): v for k, v in data["arrivals"].items()}
         return data
