@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test docs lint format clean
+.PHONY: run test docs lint format clean bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,8 @@ format: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis site
+
+# Benchmarks (bench/, docs/performance.md); PostgreSQL from TURNOVER_BENCH_POSTGRES_URL.
+# `make bench ARGS=--quick` is CI's smoke mode: every scenario, small sizes.
+bench: $(INSTALLED)
+	$(BIN)/python -m bench $(ARGS)

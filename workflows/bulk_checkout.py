@@ -1,13 +1,14 @@
 """Bulk checkout over a list of rooms (the seed's emergency / admin button).
 
-Non-destructive (default): every in-house booking in the rooms goes through
-`checkout_booking`; an OCCUPIED room with no in-house booking (a "ghost room") goes to
-CHECKOUT_DIRTY through the room machine. Destructive (superusers only): in-house bookings
-are completed and every room is forced to CHECKOUT_DIRTY whatever its state, deleting its
-guest records with a snapshot kept in the audit log.
+Non-destructive (default): every in-house booking in the rooms is checked out as
+`checkout_booking` does it (`check_out_loaded`); an OCCUPIED room with no in-house booking
+(a "ghost room") goes to CHECKOUT_DIRTY through the room machine. Destructive (superusers
+only): in-house bookings are completed and every room is forced to CHECKOUT_DIRTY whatever
+its state, deleting its guest records with a snapshot kept in the audit log.
 
 One transaction for the whole request, one savepoint per room: a room that fails is
-reported in `errors` and rolled back alone.
+reported in `errors` and rolled back alone. Rooms and bookings are loaded once, up front;
+a room whose rows another transaction changed meanwhile is reloaded and tried again.
 """
 
 from collections import defaultdict
@@ -19,10 +20,11 @@ from storage.models import Booking, Hotel, Room
 from storage.unit_of_work import UnitOfWork
 from workflows.actors import Actor
 from workflows.booking_lifecycle import BookingLifecycle
-from workflows.checkout import BookingRef, checkout_booking
-from workflows.errors import DomainError, TransitionRefused
+from workflows.checkout import check_out_loaded
+from workflows.errors import ConcurrentTransition, DomainError, TransitionRefused
 from workflows.lookups import FRESH, load_hotel
 from workflows.machine_base import TransitionContext
+from workflows.retries import retry_on_conflict
 from workflows.room_turnover import RoomTurnover
 
 
@@ -61,57 +63,84 @@ def bulk_checkout(
         hotel = load_hotel(uow.session, hotel_slug)
         rooms = _rooms_by_id(uow.session, hotel, room_ids)
         in_house = _in_house_bookings(uow.session, list(rooms))
+        job = _RoomJob(uow, hotel, performed_by, source)
+        check_out_room = job.force if destructive else job.check_out
         for room_id in room_ids:
             room = rooms.get(room_id)
             if room is None:
                 result.errors.append(RoomError(room_id, "ROOM_NOT_FOUND", "Room not found"))
                 continue
             try:
-                with uow.savepoint():
-                    checkout_room = _force_checkout_room if destructive else _checkout_room
-                    checkout_room(uow, hotel, room, in_house[room_id], performed_by, source, result)
+                done = check_out_room(room, in_house[room_id])
             except DomainError as error:
                 result.errors.append(RoomError(room_id, error.code, error.message))
+                continue
+            result.checked_out_bookings.extend(done.checked_out_bookings)
+            if done.cleared:
+                result.rooms_cleared.append(room.room_number)
         uow.commit()
     return result
 
 
-def _checkout_room(
-    uow: UnitOfWork,
-    hotel: Hotel,
-    room: Room,
-    bookings: list[Booking],
-    actor: Actor,
-    source: str,
-    result: BulkCheckoutResult,
-) -> None:
-    for booking in bookings:
-        ref = BookingRef(hotel.slug, booking.booking_id)
-        outcome = checkout_booking(booking=ref, performed_by=actor, source=source, uow=uow)
-        if not outcome.unchanged:
-            result.checked_out_bookings.append(booking.booking_id)
-    if not bookings and room.room_status == RoomTurnover.occupied.value:
-        note = "ghost room: occupied with no in-house booking"
-        ctx = TransitionContext(uow.session, hotel, actor, source, note=note)
-        RoomTurnover(room, ctx).fire("check_out")
-        result.rooms_cleared.append(room.room_number)
+@dataclass
+class _RoomDone:
+    checked_out_bookings: list[str] = field(default_factory=list)
+    cleared: bool = False
 
 
-def _force_checkout_room(
-    uow: UnitOfWork,
-    hotel: Hotel,
-    room: Room,
-    bookings: list[Booking],
-    actor: Actor,
-    source: str,
-    result: BulkCheckoutResult,
-) -> None:
-    ctx = TransitionContext(uow.session, hotel, actor, source, note="destructive bulk checkout")
-    for booking in bookings:
-        BookingLifecycle(booking, ctx, room=room).fire("check_out")
-        result.checked_out_bookings.append(booking.booking_id)
-    RoomTurnover(room, ctx).fire("force_checkout")
-    result.rooms_cleared.append(room.room_number)
+@dataclass
+class _RoomJob:
+    """One room of the request, each attempt in its own savepoint."""
+
+    uow: UnitOfWork
+    hotel: Hotel
+    actor: Actor
+    source: str
+
+    def check_out(self, room: Room, bookings: list[Booking]) -> _RoomDone:
+        try:
+            with self.uow.savepoint():
+                return self._check_out(room, bookings)
+        except ConcurrentTransition:
+            return self._check_out_reloaded(room.id)  # type: ignore[arg-type]
+
+    @retry_on_conflict
+    def _check_out_reloaded(self, room_id: int) -> _RoomDone:
+        """Another transaction changed the room or a booking since they were loaded: read
+        them as committed now and try again."""
+        with self.uow.savepoint():
+            session = self.uow.session
+            room = _rooms_by_id(session, self.hotel, [room_id])[room_id]
+            return self._check_out(room, _in_house_bookings(session, [room_id])[room_id])
+
+    def _check_out(self, room: Room, bookings: list[Booking]) -> _RoomDone:
+        done = _RoomDone()
+        for booking in bookings:
+            outcome = check_out_loaded(
+                self.uow.session, self.hotel, booking, room, self.actor, self.source
+            )
+            if not outcome.unchanged:
+                done.checked_out_bookings.append(booking.booking_id)
+        if not bookings and room.room_status == RoomTurnover.occupied.value:
+            note = "ghost room: occupied with no in-house booking"
+            ctx = TransitionContext(
+                self.uow.session, self.hotel, self.actor, self.source, note=note
+            )
+            RoomTurnover(room, ctx).fire("check_out")
+            done.cleared = True
+        return done
+
+    def force(self, room: Room, bookings: list[Booking]) -> _RoomDone:
+        ctx = TransitionContext(
+            self.uow.session, self.hotel, self.actor, self.source, note="destructive bulk checkout"
+        )
+        done = _RoomDone(cleared=True)
+        with self.uow.savepoint():
+            for booking in bookings:
+                BookingLifecycle(booking, ctx, room=room).fire("check_out")
+                done.checked_out_bookings.append(booking.booking_id)
+            RoomTurnover(room, ctx).fire("force_checkout")
+        return done
 
 
 def _rooms_by_id(session: Session, hotel: Hotel, room_ids: list[int]) -> dict[int, Room]:

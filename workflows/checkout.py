@@ -1,9 +1,12 @@
-"""THE checkout. The primary endpoint, the legacy endpoint and bulk checkout all call
-`checkout_booking`; what a checkout does to the data lives in the machines' hooks."""
+"""THE checkout. The primary endpoint and the legacy endpoint call `checkout_booking`, bulk
+checkout its core `check_out_loaded`; what a checkout does to the data lives in the
+machines' hooks."""
 
 from dataclasses import dataclass
 
-from storage.models import Booking, Room
+from sqlmodel import Session
+
+from storage.models import Booking, Hotel, Room
 from storage.unit_of_work import UnitOfWork, transaction
 from workflows.actors import Actor
 from workflows.booking_lifecycle import BookingLifecycle
@@ -40,17 +43,31 @@ def checkout_booking(
     """Check a booking out: booking CHECKED_IN -> COMPLETED, room OCCUPIED -> CHECKOUT_DIRTY.
 
     Idempotent: a COMPLETED booking is returned as it stands, with nothing written. Runs in
-    its own transaction, or as a savepoint of `uow` (bulk checkout).
+    its own transaction, or as a savepoint of `uow`.
     """
     with transaction(uow) as tx:
         hotel = load_hotel(tx.session, booking.hotel_slug)
         record = load_booking(tx.session, hotel, booking.booking_id)
         room = load_assigned_room(tx.session, record)
-        if record.status == BookingLifecycle.completed.value:
-            return BookingOutcome(record, room, unchanged=True)
-        note = f"checked out booking {record.booking_id}"
-        ctx = TransitionContext(tx.session, hotel, performed_by, source, note=note)
-        BookingLifecycle(record, ctx, room=room).fire("check_out")
-        assert room is not None  # the booking machine's guard has checked it
-        RoomTurnover(room, ctx).fire("check_out")
-        return BookingOutcome(record, room)
+        return check_out_loaded(tx.session, hotel, record, room, performed_by, source)
+
+
+def check_out_loaded(
+    session: Session,
+    hotel: Hotel,
+    record: Booking,
+    room: Room | None,
+    performed_by: Actor,
+    source: str,
+) -> BookingOutcome:
+    """`checkout_booking` on rows this transaction has already loaded (bulk checkout loads
+    all its rooms and bookings at once). A row another transaction changed since then
+    fails the compare-and-set: `ConcurrentTransition`, for the caller to reload and retry."""
+    if record.status == BookingLifecycle.completed.value:
+        return BookingOutcome(record, room, unchanged=True)
+    note = f"checked out booking {record.booking_id}"
+    ctx = TransitionContext(session, hotel, performed_by, source, note=note)
+    BookingLifecycle(record, ctx, room=room).fire("check_out")
+    assert room is not None  # the booking machine's guard has checked it
+    RoomTurnover(room, ctx).fire("check_out")
+    return BookingOutcome(record, room)

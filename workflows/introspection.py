@@ -15,8 +15,8 @@ from workflows.realtime_events import hotel_channel
 from workflows.registry import RegisteredMachine
 from workflows.transition_recorder import TransitionRecorder
 
-# Every TurnoverMachine carries this listener (see TurnoverMachine.__init__); its
-# before_transition / after_transition hooks run on every transition.
+# Every TurnoverMachine inherits this mixin (see TurnoverMachine); its before_transition /
+# after_transition hooks run on every transition and are named after it.
 LISTENERS: tuple[type, ...] = (TransitionRecorder,)
 
 
@@ -136,13 +136,18 @@ def hooks_in_run_order(machine: type[TurnoverMachine], transition: Any) -> list[
 
 
 def _defined_callbacks(machine: type, name: str, is_convention: bool) -> list[str]:
-    found = [] if is_convention and not _defines(machine, name) else [name]
+    not_defined = is_convention and not _defines(machine, name, besides=LISTENERS)
+    found = [] if not_defined else [name]
     found += [f"{listener.__name__}.{name}" for listener in LISTENERS if _defines(listener, name)]
     return found
 
 
-def _defines(cls: type, name: str) -> bool:
-    return any(name in vars(klass) for klass in cls.__mro__ if klass.__module__ != "builtins")
+def _defines(cls: type, name: str, besides: tuple[type, ...] = ()) -> bool:
+    return any(
+        name in vars(klass)
+        for klass in cls.__mro__
+        if klass.__module__ != "builtins" and klass not in besides
+    )
 
 
 def _state_info(state: Any) -> StateInfo:

@@ -43,13 +43,17 @@ class TransitionContext:
     def execute_bulk(self, statement: Any) -> Any:
         """Run a set-based UPDATE/DELETE from a hook. The session's loaded rows are not
         synchronised: hooks never re-read what they wrote, and syncing walks every row the
-        session holds, which makes a 1,000-room bulk checkout quadratic."""
-        return self.session.execute(statement, execution_options={"synchronize_session": False})
+        session holds, which makes a 1,000-room bulk checkout quadratic. Nor is the session
+        flushed first: no such statement depends on a pending row, and the audit and
+        outbox rows then go out together at the next flush, one batched INSERT per table."""
+        with self.session.no_autoflush:
+            return self.session.execute(statement, execution_options={"synchronize_session": False})
 
 
-class TurnoverMachine(StateMachine):
+class TurnoverMachine(TransitionRecorder, StateMachine):
     """Base of the project's machines. `StateMachine` (not `StateChart`) so that a refused
-    event raises and a failing hook propagates instead of becoming an internal event."""
+    event raises and a failing hook propagates instead of becoming an internal event.
+    `TransitionRecorder` gives every machine its before/after_transition hooks."""
 
     entity_kind: ClassVar[str]
     status_field: ClassVar[str]
@@ -63,9 +67,7 @@ class TurnoverMachine(StateMachine):
         self.related = related
         # Set by hooks that need the audit row to carry more (e.g. a deleted-rows snapshot).
         self.log_details: dict[str, Any] | None = None
-        super().__init__(
-            model=row, state_field=self.status_field, listeners=[TransitionRecorder(self)]
-        )
+        super().__init__(model=row, state_field=self.status_field)
 
     # --- what the recorder and the messages need to know about the row --------------------
 

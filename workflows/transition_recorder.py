@@ -1,4 +1,4 @@
-"""The listener every machine carries: claim the state change, then write audit and outbox.
+"""What every machine does: claim the state change, then write audit and outbox.
 
 Before the transition's hooks run, the new state is claimed with a compare-and-set
 (`UPDATE ... WHERE id = ? AND <status> = <expected>`). A concurrent transaction that got
@@ -20,22 +20,22 @@ if TYPE_CHECKING:
 
 
 class TransitionRecorder:
-    def __init__(self, machine: "TurnoverMachine") -> None:
-        self.machine = machine
+    """A mixin of `TurnoverMachine`: python-statemachine finds these two hooks on the
+    machine itself (a separate listener object costs a callback resolution per machine)."""
 
-    def before_transition(self, event: str, source: Any, target: Any) -> None:
+    def before_transition(self: "TurnoverMachine", event: str, source: Any, target: Any) -> None:
         """Claims the new state with a compare-and-set before any other hook runs."""
-        self._compare_and_set(str(event), source.value, target.value)
+        _compare_and_set(self, str(event), source.value, target.value)
 
-    def after_transition(self, event: str, source: Any, target: Any) -> None:
+    def after_transition(self: "TurnoverMachine", event: str, source: Any, target: Any) -> None:
         """Adds the TransitionLog row and the OutboxEvent row (the realtime event)."""
-        machine, ctx = self.machine, self.machine.ctx
+        ctx = self.ctx
         ctx.session.add(
             TransitionLog(
                 hotel_id=ctx.hotel.id,
-                entity_kind=machine.entity_kind,
-                entity_id=machine.model.id,
-                entity_ref=machine.entity_ref(),
+                entity_kind=self.entity_kind,
+                entity_id=self.model.id,
+                entity_ref=self.entity_ref(),
                 event=str(event),
                 from_state=source.value,
                 to_state=target.value,
@@ -43,11 +43,11 @@ class TransitionRecorder:
                 actor_id=ctx.actor.staff_id,
                 source=ctx.source,
                 note=ctx.note,
-                details=machine.log_details,
+                details=self.log_details,
                 created_at=ctx.now,
             )
         )
-        name, payload = machine.realtime_event(str(event), source.value, target.value)
+        name, payload = self.realtime_event(str(event), source.value, target.value)
         ctx.session.add(
             OutboxEvent(
                 hotel_id=ctx.hotel.id,
@@ -58,17 +58,17 @@ class TransitionRecorder:
             )
         )
 
-    def _compare_and_set(self, event: str, expected: str, new: str) -> None:
-        machine = self.machine
-        row = machine.model
-        table = type(row).__table__  # type: ignore[attr-defined]
-        status_column = table.c[machine.status_field]
-        claimed = machine.ctx.execute_bulk(
-            update(table)
-            .where(table.c.id == row.id, status_column == expected)
-            .values({machine.status_field: new})
+
+def _compare_and_set(machine: "TurnoverMachine", event: str, expected: str, new: str) -> None:
+    row = machine.model
+    table = type(row).__table__  # type: ignore[attr-defined]
+    status_column = table.c[machine.status_field]
+    claimed = machine.ctx.execute_bulk(
+        update(table)
+        .where(table.c.id == row.id, status_column == expected)
+        .values({machine.status_field: new})
+    )
+    if claimed.rowcount != 1:
+        raise ConcurrentTransition(
+            f"{machine.entity_label()} changed while {event} was being applied"
         )
-        if claimed.rowcount != 1:
-            raise ConcurrentTransition(
-                f"{machine.entity_label()} changed while {event} was being applied"
-            )

@@ -92,13 +92,17 @@ class Relay:
             uow.commit()
         result.claimed = len(claimed)
         publishable = [event for event in claimed if not self._fails_for_good(event, result)]
+        delivered: list[int] = []
+        unsent: list[int] = []
         for position, chunk in enumerate(_chunks(publishable, self.publisher.batch_size)):
-            error = self._deliver(chunk, result)
+            error = self._deliver(chunk, result, delivered)
             if error is not None:
+                sent = set(delivered)
                 rest = publishable[position * self.publisher.batch_size :]
-                self._record(outbox.release_after_error, [e.id for e in rest], error)
+                unsent = [event.id for event in rest if event.id not in sent]  # type: ignore[misc]
                 result.error = error
                 break
+        self._settle(delivered, unsent, result.error)
         return result
 
     def _advance_horizon(self, uow: UnitOfWork) -> int:
@@ -113,8 +117,11 @@ class Relay:
         self._mark_failed(event, reason, result)
         return True
 
-    def _deliver(self, chunk: list[OutboxEvent], result: RoundResult) -> str | None:
-        """Publish `chunk`; None when done (delivered or failed for good), else the error."""
+    def _deliver(
+        self, chunk: list[OutboxEvent], result: RoundResult, delivered: list[int]
+    ) -> str | None:
+        """Publish `chunk`; None when done (delivered or failed for good), else the error.
+        The ids of what the receiver confirmed are added to `delivered`."""
         try:
             self.publisher.publish(chunk)
         except EventsRejected as rejection:
@@ -123,17 +130,30 @@ class Relay:
                 return None
             # Find the culprit: one at a time, in order.
             for event in chunk:
-                error = self._deliver([event], result)
+                error = self._deliver([event], result, delivered)
                 if error is not None:
                     return error
             return None
         except Exception as error:
             log.warning("relay %s: publishing failed: %s", self.relay_id, error)
             return f"{type(error).__name__}: {error}"
-        self._record(outbox.mark_delivered, [event.id for event in chunk])
+        delivered.extend(event.id for event in chunk)  # type: ignore[misc]
         result.delivered += len(chunk)
         self.delivered_total += len(chunk)
         return None
+
+    @staticmethod
+    def _settle(delivered: list[int], unsent: list[int], error: str | None) -> None:
+        """Record a round's outcome in one transaction (not one per batch sent): delivered
+        rows are marked so, rows left unsent after a passing failure are released."""
+        if not delivered and not unsent:
+            return
+        with UnitOfWork() as uow:
+            if delivered:
+                outbox.mark_delivered(uow.session, delivered)
+            if unsent:
+                outbox.release_after_error(uow.session, unsent, error or "")
+            uow.commit()
 
     def _mark_failed(self, event: OutboxEvent, reason: str, result: RoundResult) -> None:
         log.error("relay %s: outbox event %s failed for good: %s", self.relay_id, event.id, reason)
