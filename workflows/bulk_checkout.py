@@ -20,10 +20,13 @@ from storage.unit_of_work import UnitOfWork
 from workflows.actors import Actor
 from workflows.booking_lifecycle import BookingLifecycle
 from workflows.checkout import BookingRef, checkout_booking
-from workflows.errors import DomainError, TransitionRefused
+from workflows.errors import ConcurrentTransition, DomainError, TransitionRefused
 from workflows.lookups import FRESH, load_hotel
 from workflows.machine_base import TransitionContext
 from workflows.room_turnover import RoomTurnover
+
+# As many tries as a single checkout gets (workflows/retries.py).
+CONFLICT_ATTEMPTS = 5
 
 
 @dataclass
@@ -67,13 +70,42 @@ def bulk_checkout(
                 result.errors.append(RoomError(room_id, "ROOM_NOT_FOUND", "Room not found"))
                 continue
             try:
-                with uow.savepoint():
-                    checkout_room = _force_checkout_room if destructive else _checkout_room
-                    checkout_room(uow, hotel, room, in_house[room_id], performed_by, source, result)
+                _checkout_one_room(
+                    uow, hotel, room, in_house[room_id], performed_by, source, result
+                )
             except DomainError as error:
                 result.errors.append(RoomError(room_id, error.code, error.message))
         uow.commit()
     return result
+
+
+def _checkout_one_room(
+    uow: UnitOfWork,
+    hotel: Hotel,
+    room: Room,
+    bookings: list[Booking],
+    actor: Actor,
+    source: str,
+    result: BulkCheckoutResult,
+) -> None:
+    """One room in its own savepoint. Room and bookings were read at the start of the
+    request; when another request changed them since (its compare-and-set won), the room
+    is done again as it is now, as a single checkout's retry would."""
+    checkout_room = _force_checkout_room if result.destructive_mode else _checkout_room
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        done = (len(result.checked_out_bookings), len(result.rooms_cleared))
+        try:
+            with uow.savepoint():
+                checkout_room(uow, hotel, room, bookings, actor, source, result)
+            return
+        except DomainError as error:
+            # The savepoint undid this room's work: forget what it reported too.
+            del result.checked_out_bookings[done[0] :]
+            del result.rooms_cleared[done[1] :]
+            if not isinstance(error, ConcurrentTransition) or attempt == CONFLICT_ATTEMPTS:
+                raise
+            room = _rooms_by_id(uow.session, hotel, [room.id])[room.id]  # type: ignore[list-item]
+            bookings = _in_house_bookings(uow.session, [room.id])[room.id]  # type: ignore[list-item,index]
 
 
 def _checkout_room(
