@@ -86,7 +86,9 @@ def test_nul_characters_are_refused_on_both_backends(client: TestClient, staff: 
 
 def test_unknown_paths_and_methods_use_the_envelope(client: TestClient, staff: Headers):
     assert error(client.get("/api/nothing-here", headers=staff)) == (404, "NOT_FOUND")
-    assert error(client.delete(BASE + "/rooms/101/", headers=staff)) == (405, "METHOD_NOT_ALLOWED")
+    not_allowed = client.delete(BASE + "/rooms/101/", headers=staff)
+    assert error(not_allowed) == (405, "METHOD_NOT_ALLOWED")
+    assert not_allowed.headers["allow"] == "GET"  # RFC 9110: a 405 names what is allowed
 
 
 # --- nothing gives a 500, whatever JSON arrives ---------------------------------------------
