@@ -7,7 +7,7 @@ such as `"destructve": true` is refused with 422 instead of silently running the
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from storage.models import Booking, Room, TransitionLog
 from storage.timestamps import iso_z
@@ -30,7 +30,16 @@ BookingStatus = Enum(  # type: ignore[misc]
     "BookingStatus", {value: value for value in state_values(BookingLifecycle)}, type=str
 )
 
-DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+
+def _integral_float_as_int(value: Any) -> Any:
+    """JSON Schema (and so the OpenAPI document) counts 7.0 as an integer: take it as 7.
+    Strings, booleans and 7.5 are still refused by the strict int that follows."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+DbId = Annotated[int, BeforeValidator(_integral_float_as_int), Field(ge=1, le=MAX_DB_INT)]
 
 
 class RequestBody(BaseModel):
