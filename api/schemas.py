@@ -39,7 +39,7 @@ def _integral_float_as_int(value: Any) -> Any:
     return value
 
 
-DbId = Annotated[int, BeforeValidator(_integral_float_as_int), Field(ge=1, le=MAX_DB_INT)]
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT), BeforeValidator(_integral_float_as_int)]
 
 
 class RequestBody(BaseModel):

@@ -149,3 +149,9 @@ def test_an_id_written_as_7_0_is_the_integer_7(
     response = client.post(BULK, headers=staff, json={"room_ids": [float(room_101)]})
     assert response.status_code == 200, response.text
     assert response.json()["results"]["checked_out_bookings"] == ["BK-1"]
+
+
+def test_the_documented_id_range_is_the_one_enforced(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    items = document["components"]["schemas"]["BulkCheckoutRequest"]["properties"]["room_ids"]
+    assert items["items"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
