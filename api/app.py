@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
+from api.log_redaction import redact_tokens_in_access_log
 from api.realtime import pusher_auth, sse
 from api.realtime.lifespan import realtime_lifespan
 from api.routes import bookings, bulk_checkout, checkout, health, rooms, workflows
@@ -31,6 +32,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    redact_tokens_in_access_log()
     app.add_middleware(BodySizeLimit)
     for module in ROUTERS:
         app.include_router(module.router)

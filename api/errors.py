@@ -55,8 +55,16 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": error}
 
 
-def error_response(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
-    return JSONResponse(status_code=status, content=error_body(code, message, details))
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        status_code=status, content=error_body(code, message, details), headers=headers
+    )
 
 
 def _validation_details(error: RequestValidationError) -> list[dict[str, Any]]:
@@ -83,7 +91,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
         code = CODE_BY_HTTP_STATUS.get(error.status_code, "HTTP_ERROR")
-        return error_response(error.status_code, code, str(error.detail))
+        # Keeps the exception's headers, e.g. the `Allow` a 405 must carry (RFC 9110).
+        return error_response(error.status_code, code, str(error.detail), headers=error.headers)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

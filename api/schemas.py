@@ -8,7 +8,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from storage.models import Booking, Room, TransitionLog
 from storage.timestamps import iso_z
@@ -31,7 +31,16 @@ BookingStatus = Enum(  # type: ignore[misc]
     "BookingStatus", {value: value for value in state_values(BookingLifecycle)}, type=str
 )
 
-DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+
+def _integral_float_as_int(value: Any) -> Any:
+    """JSON Schema (and so the OpenAPI document) counts 7.0 as an integer: take it as 7.
+    Strings, booleans and 7.5 are still refused by the strict int that follows."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT), BeforeValidator(_integral_float_as_int)]
 Item = TypeVar("Item")
 
 

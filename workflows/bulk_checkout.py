@@ -12,6 +12,7 @@ a room whose rows another transaction changed meanwhile is reloaded and tried ag
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -84,8 +85,13 @@ def bulk_checkout(
 
 @dataclass
 class _RoomDone:
+    """What one room's savepoint did; reported only once the savepoint is released."""
+
     checked_out_bookings: list[str] = field(default_factory=list)
     cleared: bool = False
+
+
+RoomWork = Callable[[Room, list[Booking]], "_RoomDone"]
 
 
 @dataclass
@@ -98,20 +104,26 @@ class _RoomJob:
     source: str
 
     def check_out(self, room: Room, bookings: list[Booking]) -> _RoomDone:
+        return self._attempt(self._check_out, room, bookings)
+
+    def force(self, room: Room, bookings: list[Booking]) -> _RoomDone:
+        return self._attempt(self._force, room, bookings)
+
+    def _attempt(self, work: RoomWork, room: Room, bookings: list[Booking]) -> _RoomDone:
         try:
             with self.uow.savepoint():
-                return self._check_out(room, bookings)
+                return work(room, bookings)
         except ConcurrentTransition:
-            return self._check_out_reloaded(room.id)  # type: ignore[arg-type]
+            return self._attempt_reloaded(work, room.id)  # type: ignore[arg-type]
 
     @retry_on_conflict
-    def _check_out_reloaded(self, room_id: int) -> _RoomDone:
+    def _attempt_reloaded(self, work: RoomWork, room_id: int) -> _RoomDone:
         """Another transaction changed the room or a booking since they were loaded: read
-        them as committed now and try again."""
+        them as committed now and try again, as a single checkout's retry would."""
         with self.uow.savepoint():
             session = self.uow.session
             room = _rooms_by_id(session, self.hotel, [room_id])[room_id]
-            return self._check_out(room, _in_house_bookings(session, [room_id])[room_id])
+            return work(room, _in_house_bookings(session, [room_id])[room_id])
 
     def _check_out(self, room: Room, bookings: list[Booking]) -> _RoomDone:
         done = _RoomDone()
@@ -130,17 +142,14 @@ class _RoomJob:
             done.cleared = True
         return done
 
-    def force(self, room: Room, bookings: list[Booking]) -> _RoomDone:
+    def _force(self, room: Room, bookings: list[Booking]) -> _RoomDone:
         ctx = TransitionContext(
             self.uow.session, self.hotel, self.actor, self.source, note="destructive bulk checkout"
         )
-        done = _RoomDone(cleared=True)
-        with self.uow.savepoint():
-            for booking in bookings:
-                BookingLifecycle(booking, ctx, room=room).fire("check_out")
-                done.checked_out_bookings.append(booking.booking_id)
-            RoomTurnover(room, ctx).fire("force_checkout")
-        return done
+        for booking in bookings:
+            BookingLifecycle(booking, ctx, room=room).fire("check_out")
+        RoomTurnover(room, ctx).fire("force_checkout")
+        return _RoomDone([booking.booking_id for booking in bookings], cleared=True)
 
 
 def _rooms_by_id(session: Session, hotel: Hotel, room_ids: list[int]) -> dict[int, Room]:

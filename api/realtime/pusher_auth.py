@@ -15,7 +15,9 @@ from api.auth import StaffMember, current_staff
 from api.errors import ApiError
 from api.realtime.pusher_publisher import pusher_channel, pusher_client
 from api.realtime.stream_auth import ensure_same_hotel
+from api.responses import BODY_ERRORS, error_responses
 from api.routing import SlashOptionalRouter
+from api.schemas import ErrorEnvelope
 from storage.settings import get_settings
 from workflows.realtime_events import hotel_channel
 
@@ -48,7 +50,32 @@ def _required_text(fields: dict[str, Any], name: str) -> str:
     return value
 
 
-@router.post("/api/pusher/auth", summary="Authorize a Pusher private-channel subscription")
+AUTH_FIELDS = {
+    "type": "object",
+    "properties": {"socket_id": {"type": "string"}, "channel_name": {"type": "string"}},
+    "required": ["socket_id", "channel_name"],
+}
+# The body is read by hand (pusher-js sends a form, JSON is accepted too), so it is
+# described here rather than by a model.
+AUTH_REQUEST = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {"schema": AUTH_FIELDS},
+        "application/json": {"schema": AUTH_FIELDS},
+    },
+}
+AUTH_RESPONSES = {
+    **error_responses(*BODY_ERRORS),
+    404: {"model": ErrorEnvelope, "description": "PUSHER_NOT_CONFIGURED"},
+}
+
+
+@router.post(
+    "/api/pusher/auth",
+    summary="Authorize a Pusher private-channel subscription",
+    responses=AUTH_RESPONSES,
+    openapi_extra={"requestBody": AUTH_REQUEST},
+)
 async def authorize_channel(
     request: Request, member: Annotated[StaffMember, Depends(current_staff)]
 ) -> dict[str, str]:

@@ -15,6 +15,7 @@ from api.auth import StaffMember
 from api.errors import ApiError
 from api.realtime.messages import encoded_data
 from api.realtime.stream_auth import stream_staff
+from api.responses import error_responses
 from api.routing import SlashOptionalRouter
 from storage import outbox
 from storage.settings import get_settings
@@ -85,6 +86,10 @@ async def _events(request: Request, reader: HotelEventReader) -> AsyncIterator[S
     "/api/staff/hotels/{hotel_slug}/events/",
     summary="The hotel's realtime events as server-sent events (text/event-stream)",
     response_class=EventSourceResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The event stream"},
+        **error_responses(),
+    },
 )
 def hotel_event_stream(
     request: Request,

@@ -8,7 +8,7 @@ from fastapi import Body, Query
 from api.auth import HotelStaff, StaffMember
 from api.pagination import Paging
 from api.path_params import BookingId
-from api.responses import error_responses
+from api.responses import BODY_ERRORS, error_responses
 from api.routing import SlashOptionalRouter
 from api.schemas import (
     MAX_DB_INT,
@@ -55,7 +55,7 @@ def get_booking(hotel_slug: str, booking_id: BookingId, member: HotelStaff) -> B
 
 @router.post(
     "/api/staff/hotels/{hotel_slug}/room-bookings/{booking_id}/check-in/",
-    responses=error_responses(404, 409),
+    responses=error_responses(*BODY_ERRORS, 404, 409),
     summary="Check a booking in, optionally assigning a room first",
 )
 def check_in(
@@ -98,7 +98,7 @@ NoteBody = Annotated[BookingNoteRequest | None, Body()]
 
 @router.post(
     "/api/staff/hotels/{hotel_slug}/room-bookings/{booking_id}/cancel/",
-    responses=error_responses(404, 409),
+    responses=error_responses(*BODY_ERRORS, 404, 409),
     summary="Cancel a confirmed booking (repeating it changes nothing)",
 )
 def cancel(
@@ -111,7 +111,7 @@ def cancel(
 
 @router.post(
     "/api/staff/hotels/{hotel_slug}/room-bookings/{booking_id}/no-show/",
-    responses=error_responses(404, 409),
+    responses=error_responses(*BODY_ERRORS, 404, 409),
     summary="Mark a confirmed booking's guest as a no-show (repeating it changes nothing)",
 )
 def no_show(

@@ -1,7 +1,7 @@
 """The seed's bulk room checkout (singular `hotel` in the path, as the seed has it)."""
 
 from api.auth import HotelStaff
-from api.responses import error_responses
+from api.responses import BODY_ERRORS, error_responses
 from api.routing import SlashOptionalRouter
 from api.schemas import BulkCheckoutRequest, BulkCheckoutResponse
 from workflows.bulk_checkout import bulk_checkout
@@ -11,7 +11,7 @@ router = SlashOptionalRouter(tags=["checkout"])
 
 @router.post(
     "/api/staff/hotel/{hotel_slug}/rooms/checkout/",
-    responses=error_responses(),
+    responses=error_responses(*BODY_ERRORS),
     summary="Check out a list of rooms (destructive mode: superusers only)",
     description="Rooms that do not exist or belong to another hotel are reported in "
     "`results.errors` and left alone; each room succeeds or fails on its own.",

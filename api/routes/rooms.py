@@ -7,7 +7,7 @@ from fastapi import Query
 from api.auth import HotelStaff
 from api.pagination import Paging
 from api.path_params import RoomNumber
-from api.responses import error_responses
+from api.responses import BODY_ERRORS, error_responses
 from api.routing import SlashOptionalRouter
 from api.schemas import (
     HistoryEntry,
@@ -61,7 +61,7 @@ def get_room_history(
 
 @router.post(
     ROOM + "transitions/",
-    responses=error_responses(404, 409),
+    responses=error_responses(*BODY_ERRORS, 404, 409),
     summary="Fire a housekeeping event on a room",
 )
 def post_room_transition(

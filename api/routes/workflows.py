@@ -26,7 +26,7 @@ MERMAID_TYPE = "text/plain; charset=utf-8"
 SVG_TYPE = "image/svg+xml"
 WorkflowName = Annotated[str, Path(max_length=64)]
 RoomNumber = Annotated[int, Path(ge=1, le=999_999)]
-NOT_FOUND = {404: {"model": ErrorEnvelope}}
+NOT_FOUND = {status: {"model": ErrorEnvelope} for status in (404, 422)}
 SVG_RESPONSES = {
     200: {"content": {SVG_TYPE: {}}},
     501: {"model": ErrorEnvelope, "description": "Graphviz is not installed on the server"},

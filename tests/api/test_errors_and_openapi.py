@@ -86,7 +86,9 @@ def test_nul_characters_are_refused_on_both_backends(client: TestClient, staff: 
 
 def test_unknown_paths_and_methods_use_the_envelope(client: TestClient, staff: Headers):
     assert error(client.get("/api/nothing-here", headers=staff)) == (404, "NOT_FOUND")
-    assert error(client.delete(BASE + "/rooms/101/", headers=staff)) == (405, "METHOD_NOT_ALLOWED")
+    not_allowed = client.delete(BASE + "/rooms/101/", headers=staff)
+    assert error(not_allowed) == (405, "METHOD_NOT_ALLOWED")
+    assert not_allowed.headers["allow"] == "GET"  # RFC 9110: a 405 names what is allowed
 
 
 # --- nothing gives a 500, whatever JSON arrives ---------------------------------------------
@@ -198,6 +200,28 @@ def test_openapi_documents_every_endpoint_body_and_error():
     room_status = document["components"]["schemas"]["RoomStatus"]["enum"]
     assert "CHECKOUT_DIRTY" in room_status
     assert "details" in document["components"]["schemas"]["ErrorDetail"]["properties"]
+
+
+def test_every_documented_error_is_the_envelope():
+    """No operation documents FastAPI's own 422 shape, or an error without a body."""
+    document = TestClient(create_app()).get("/openapi.json").json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": ENVELOPE}, (method, path, status)
+
+
+def test_an_unreadable_body_is_a_documented_400(client: TestClient, staff: Headers):
+    unreadable = {**staff, "Content-Type": "application/json"}
+    assert error(client.post(BULK, headers=unreadable, content=b"\xff\x0e")) == (
+        400,
+        "BAD_REQUEST",
+    )
+    document = client.get("/openapi.json").json()
+    bulk = document["paths"]["/api/staff/hotel/{hotel_slug}/rooms/checkout/"]["post"]
+    assert {"400", "413"} <= set(bulk["responses"])
 
 
 def test_docs_page_is_served():

@@ -1,0 +1,261 @@
+"""Every endpoint of the OpenAPI document x every kind of caller, over real HTTP: the answer
+is the one the access rules give, it is a status the document lists for that operation,
+and a refused request changes nothing (every row of every table compared).
+
+The endpoint list comes from the app's routes: a new endpoint fails
+`test_the_matrix_covers_every_route` until it has a row in PROBES.
+"""
+
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+from sqlmodel import SQLModel
+
+from api.app import create_app
+from storage.models import Room
+from storage.settings import get_settings
+from storage.unit_of_work import UnitOfWork
+from tests.api.conftest import OTHER_HOTEL, new_staff_token
+from tests.conftest import HOTEL, rows, snapshot
+from tests.realtime.fake_pusher import APP_ID, KEY, SECRET
+from tests.realtime.live_server import running_app
+from workflows.registry import MACHINES
+from workflows.staff_accounts import new_token
+
+PUBLIC, STAFF, SUPERUSER = "public", "hotel staff", "superuser only"
+CALLERS = [
+    "no token",
+    "malformed token",
+    "unknown token",
+    "other hotel's staff",
+    "staff",
+    "superuser",
+]
+SVG_STATUS = 200 if shutil.which("dot") else 501  # 501: Graphviz not installed
+MACHINE = MACHINES[0].name
+STAFF_BASE = "/api/staff/hotels/{hotel_slug}"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request to an endpoint, who may make it, and what an allowed caller gets."""
+
+    method: str
+    path: str  # the route's path template, as in the OpenAPI document
+    access: str
+    values: dict[str, Any] = field(default_factory=dict)  # path parameters
+    json: Any = None
+    form: dict[str, str] | None = None
+    allowed_status: int = 200
+    stream: bool = False
+
+    @property
+    def url(self) -> str:
+        return self.path.format(hotel_slug=HOTEL, **self.values)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url} {self.json or self.form or ''}".strip()
+
+
+def _staff(method: str, path: str, **kwargs: Any) -> Probe:
+    return Probe(method, STAFF_BASE + path, STAFF, **kwargs)
+
+
+ROOM_101 = {"room_number": 101}
+PROBES = [
+    Probe("GET", "/healthz", PUBLIC),
+    Probe("GET", "/api/workflows/", PUBLIC),
+    Probe("GET", "/api/workflows/{name}/", PUBLIC, {"name": MACHINE}),
+    Probe("GET", "/api/workflows/{name}/diagram.mmd", PUBLIC, {"name": MACHINE}),
+    Probe(
+        "GET",
+        "/api/workflows/{name}/diagram.svg",
+        PUBLIC,
+        {"name": MACHINE},
+        allowed_status=SVG_STATUS,
+    ),
+    _staff("POST", "/room-bookings/{booking_id}/check-out/", values={"booking_id": "BK-1"}),
+    _staff("POST", "/bookings/{booking_id}/checkout/", values={"booking_id": "BK-1"}),
+    _staff("POST", "/room-bookings/{booking_id}/check-in/", values={"booking_id": "BK-2"}, json={}),
+    _staff(
+        "POST",
+        "/room-bookings/{booking_id}/cancel/",
+        values={"booking_id": "BK-3"},
+        json={"note": "x"},
+    ),
+    _staff("POST", "/room-bookings/{booking_id}/no-show/", values={"booking_id": "BK-3"}),
+    _staff("GET", "/bookings/"),
+    _staff("GET", "/bookings/{booking_id}/", values={"booking_id": "BK-1"}),
+    _staff("GET", "/rooms/"),
+    _staff("GET", "/rooms/{room_number}/", values=ROOM_101),
+    _staff("GET", "/rooms/{room_number}/history/", values=ROOM_101),
+    _staff("GET", "/rooms/{room_number}/diagram.mmd", values=ROOM_101),
+    _staff("GET", "/rooms/{room_number}/diagram.svg", values=ROOM_101, allowed_status=SVG_STATUS),
+    _staff(
+        "POST",
+        "/rooms/{room_number}/transitions/",
+        values={"room_number": 104},
+        json={"event": "start_cleaning"},
+    ),
+    # force_checkout is no housekeeping event: refused here even for a superuser (409), it
+    # exists only as destructive bulk checkout below.
+    _staff(
+        "POST",
+        "/rooms/{room_number}/transitions/",
+        values=ROOM_101,
+        json={"event": "force_checkout"},
+        allowed_status=409,
+    ),
+    _staff("GET", "/events/", stream=True),
+    Probe("POST", "/api/staff/hotel/{hotel_slug}/rooms/checkout/", STAFF, json={"room_ids": []}),
+    Probe(
+        "POST",
+        "/api/staff/hotel/{hotel_slug}/rooms/checkout/",
+        SUPERUSER,
+        json={"room_ids": [], "destructive": True},
+    ),
+    # The hotel is named by the channel in the body, not the path.
+    Probe(
+        "POST",
+        "/api/pusher/auth",
+        STAFF,
+        form={"socket_id": "1234.5678", "channel_name": f"private-hotel-{HOTEL}"},
+    ),
+]
+
+
+def expected(probe: Probe, caller: str) -> tuple[int, str | None]:
+    """(status, error code) the access rules give `caller`."""
+    if probe.access == PUBLIC:
+        return probe.allowed_status, None
+    if caller in ("no token", "malformed token", "unknown token"):
+        return 401, "NOT_AUTHENTICATED"
+    if caller == "other hotel's staff" or (probe.access == SUPERUSER and caller == "staff"):
+        return 403, "PERMISSION_DENIED"
+    return probe.allowed_status, None
+
+
+def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every APIRoute, also inside included routers (FastAPI >= 0.16x wraps them)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from api_routes(route.original_router.routes)
+
+
+def test_the_matrix_covers_every_route() -> None:
+    app = create_app()
+    routes = {
+        (method, route.path)
+        for route in api_routes(app.routes)
+        if route.include_in_schema
+        for method in route.methods
+    }
+    documented = {
+        (method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item
+    }
+    assert len(routes) >= len(PROBES) - 2  # the walk found the routes at all
+    assert routes == documented
+    assert {(probe.method, probe.path) for probe in PROBES} == routes
+
+
+# --- running it -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def callers(hotel: str) -> dict[str, dict[str, str]]:
+    """The Authorization header of each kind of caller."""
+    with_token = {
+        "unknown token": new_token(),
+        "other hotel's staff": new_staff_token(OTHER_HOTEL, "sean"),
+        "staff": new_staff_token(HOTEL, "maria"),
+        "superuser": new_staff_token(HOTEL, "root", superuser=True),
+    }
+    headers = {caller: {"Authorization": f"Bearer {token}"} for caller, token in with_token.items()}
+    return {"no token": {}, "malformed token": {"Authorization": "Bearer"}, **headers}
+
+
+@pytest.fixture
+def live_api(hotel: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
+    """The app on a real port, Pusher configured (for /api/pusher/auth) and no relay in the
+    process: nothing but the requests may write."""
+    settings = {"PUSHER_APP_ID": APP_ID, "PUSHER_KEY": KEY, "PUSHER_SECRET": SECRET}
+    for name, value in {**settings, "PUSHER_PRIVATE": "1", "RELAY_IN_PROCESS": "0"}.items():
+        monkeypatch.setenv(f"TURNOVER_{name}", value)
+    get_settings.cache_clear()
+    try:
+        with running_app() as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+            yield client
+    finally:
+        get_settings.cache_clear()
+
+
+def send(client: httpx.Client, probe: Probe, headers: dict[str, str]) -> tuple[int, Any]:
+    with client.stream(
+        probe.method, probe.url, headers=headers, json=probe.json, data=probe.form
+    ) as response:
+        if probe.stream and response.status_code == 200:
+            return 200, response.headers["content-type"]  # an endless stream: headers only
+        response.read()
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, response.text
+
+
+def with_room_ids(probe: Probe) -> Probe:
+    """Bulk checkout probes ask for room 101 by its id (known only once seeded)."""
+    if probe.json is None or "room_ids" not in probe.json:
+        return probe
+    room_101 = next(r.id for r in rows(Room) if r.hotel_id == 1 and r.room_number == 101)
+    return Probe(**{**vars(probe), "json": {**probe.json, "room_ids": [room_101]}})
+
+
+def restore(saved: dict[str, list[dict]]) -> None:
+    """Put every table back as `saved` (after an allowed request changed something)."""
+    tables = SQLModel.metadata.sorted_tables
+    with UnitOfWork() as uow:
+        for table in reversed(tables):
+            uow.session.execute(table.delete())
+        for table in tables:
+            if saved[table.name]:
+                uow.session.execute(table.insert(), saved[table.name])
+        uow.commit()
+
+
+def documented_statuses(document: dict[str, Any], probe: Probe) -> set[int]:
+    operation = document["paths"][probe.path][probe.method.lower()]
+    return {int(status) for status in operation["responses"]}
+
+
+def test_every_endpoint_for_every_caller(
+    live_api: httpx.Client, callers: dict[str, dict[str, str]]
+) -> None:
+    document = live_api.get("/openapi.json").json()
+    before = snapshot()
+    problems = []
+    statuses: Counter[int] = Counter()
+    for probe in map(with_room_ids, PROBES):
+        for caller in CALLERS:
+            status, body = send(live_api, probe, callers[caller])
+            statuses[status] += 1
+            want_status, want_code = expected(probe, caller)
+            code = body.get("error", {}).get("code") if isinstance(body, dict) else None
+            if (status, code if want_code else None) != (want_status, want_code):
+                problems.append(f"{probe} as {caller}: {status} {body}, wanted {want_status}")
+            if status not in documented_statuses(document, probe):
+                problems.append(f"{probe} as {caller}: {status} is not documented")
+            if status >= 400 and snapshot() != before:
+                problems.append(f"{probe} as {caller}: refused ({status}) but changed data")
+            if status < 400:
+                restore(before)
+    by_status = dict(sorted(statuses.items()))
+    print(f"\nauthorization matrix: {sum(statuses.values())} requests, by status: {by_status}")
+    assert problems == []
