@@ -15,11 +15,13 @@ from api.app import create_app
 
 
 @contextmanager
-def running_app() -> Iterator[str]:
+def running_app(**uvicorn_options: Any) -> Iterator[str]:
+    """The app under uvicorn in a thread, on a free loopback port; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(), log_level="warning", timeout_graceful_shutdown=2)
+    options = {"log_level": "warning", "timeout_graceful_shutdown": 2, **uvicorn_options}
+    config = uvicorn.Config(create_app(), **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -5,19 +5,15 @@ answers 401 and then 500."""
 
 import hashlib
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import select
 
 import api.routes.rooms
-from api.app import create_app
 from api.log_redaction import REDACTED
 from storage.models import OutboxEvent, Staff
 from storage.settings import get_settings
@@ -26,7 +22,7 @@ from tests.api.conftest import OTHER_HOTEL, new_staff_token
 from tests.conftest import HOTEL, rows, seed, snapshot
 from tests.realtime.conftest import wait_until
 from tests.realtime.fake_pusher import APP_ID, KEY, FakePusher
-from tests.reliability.server_process import free_port
+from tests.realtime.live_server import running_app
 from workflows.demo import ensure_demo
 from workflows.staff_accounts import new_token, rotate_token
 
@@ -64,22 +60,8 @@ def test_tokens_are_stored_only_as_hashes(hotel: str) -> None:
 def app_logging_everything() -> Iterator[str]:
     """The app under uvicorn without its own logging set-up, so that every record (access
     log included) reaches the root logger that caplog listens on."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(), host="127.0.0.1", port=port, log_config=None, log_level="debug"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with running_app(log_config=None, log_level="debug") as url:
+        yield url
 
 
 @pytest.fixture
