@@ -256,12 +256,34 @@ class _SeedChecker:
         self.problems.append(f"{where}: '{value}' is not one of {', '.join(allowed)}")
 
 
+HotelsBySlug = dict[str, Hotel]
+RoomsByNumber = dict[tuple[str, int], Room]
+
+
 def _insert(session: Session, seed: SeedFile) -> SeedSummary:
+    hotels = _insert_hotels(session, seed)
+    rooms = _insert_rooms(session, seed, hotels)
+    _insert_staff(session, seed, hotels)
+    session.flush()
+    for record in seed.bookings:
+        _insert_booking(session, record, hotels[record.hotel], rooms)
+    _insert_room_records(session, seed, rooms)
+    session.flush()
+    counts = {kind: len(getattr(seed, kind)) for kind in SeedFile.model_fields}
+    return SeedSummary(counts)
+
+
+def _insert_hotels(session: Session, seed: SeedFile) -> HotelsBySlug:
+    """The file's hotels, added, and the database's, which the file may refer to."""
     hotels = {h.slug: h for h in session.exec(select(Hotel))}
     for record in seed.hotels:
         hotels[record.slug] = Hotel(slug=record.slug, name=record.name or record.slug)
         session.add(hotels[record.slug])
     session.flush()
+    return hotels
+
+
+def _insert_rooms(session: Session, seed: SeedFile, hotels: HotelsBySlug) -> RoomsByNumber:
     rooms = {(slug, r.room_number): r for slug, h in hotels.items() for r in _rooms(session, h)}
     for record in seed.rooms:
         room = Room(
@@ -273,6 +295,10 @@ def _insert(session: Session, seed: SeedFile) -> SeedSummary:
         )
         rooms[(record.hotel, record.room_number)] = room
         session.add(room)
+    return rooms
+
+
+def _insert_staff(session: Session, seed: SeedFile, hotels: HotelsBySlug) -> None:
     for record in seed.staff:
         token_hash = hash_token(record.token) if record.token else None
         session.add(
@@ -283,9 +309,10 @@ def _insert(session: Session, seed: SeedFile) -> SeedSummary:
                 token_hash=token_hash,
             )
         )
-    session.flush()
-    for record in seed.bookings:
-        _insert_booking(session, record, hotels[record.hotel], rooms)
+
+
+def _insert_room_records(session: Session, seed: SeedFile, rooms: RoomsByNumber) -> None:
+    """Chat sessions, conversations and room-service orders."""
     for kind, table in (
         ("chat_sessions", GuestChatSession),
         ("conversations", Conversation),
@@ -295,9 +322,6 @@ def _insert(session: Session, seed: SeedFile) -> SeedSummary:
             room = rooms[(item.hotel, item.room_number)]
             extra = {"status": item.status} if kind == "room_service_orders" else {}
             session.add(table(hotel_id=room.hotel_id, room_id=room.id, **extra))
-    session.flush()
-    counts = {kind: len(getattr(seed, kind)) for kind in SeedFile.model_fields}
-    return SeedSummary(counts)
 
 
 def _rooms(session: Session, hotel: Hotel) -> list[Room]:
@@ -307,7 +331,7 @@ def _rooms(session: Session, hotel: Hotel) -> list[Room]:
 
 
 def _insert_booking(
-    session: Session, record: SeedBooking, hotel: Hotel, rooms: dict[tuple[str, int], Room]
+    session: Session, record: SeedBooking, hotel: Hotel, rooms: RoomsByNumber
 ) -> None:
     room = rooms.get((record.hotel, record.room_number)) if record.room_number else None
     booking = Booking(
