@@ -21,6 +21,7 @@ run: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 	$(MAKE) docs
 

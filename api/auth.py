@@ -8,8 +8,8 @@ from fastapi import Depends, Path, Request
 from api.errors import ApiError
 from storage.models import Hotel, Staff
 from storage.unit_of_work import UnitOfWork
-from workflows.actors import Actor
-from workflows.staff_accounts import staff_for_token
+from workflows.machines.actors import Actor
+from workflows.services.staff_accounts import staff_for_token
 
 MAX_TOKEN_LENGTH = 512
 

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from workflows.errors import DomainError
+from workflows.machines.errors import DomainError
 
 log = logging.getLogger("turnover.api")
 

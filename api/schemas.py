@@ -12,11 +12,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from storage.models import Booking, Room, TransitionLog
 from storage.timestamps import iso_z
-from workflows.booking_lifecycle import BookingLifecycle
-from workflows.bulk_checkout import BulkCheckoutResult
-from workflows.machine_base import state_values
-from workflows.queries import BookingView, Page, RoomView
-from workflows.room_turnover import RoomTurnover
+from workflows.machines.base import state_values
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.bulk_checkout import BulkCheckoutResult
+from workflows.services.queries import BookingView, Page, RoomView
 
 # PostgreSQL `integer`: anything larger could never match a row and would overflow a query.
 MAX_DB_INT = 2**31 - 1

@@ -20,7 +20,7 @@ from storage.models import (
     TransitionLog,
 )
 from storage.timestamps import iso_z, utc_now
-from workflows.realtime_events import booking_event, hotel_channel, room_status_changed
+from workflows.machines.realtime_events import booking_event, hotel_channel, room_status_changed
 
 HOTEL = Hotel.__table__  # type: ignore[attr-defined]
 BOOKING = Booking.__table__  # type: ignore[attr-defined]

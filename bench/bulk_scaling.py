@@ -5,14 +5,14 @@ events it wrote are relayed to the Pusher stand-in to count HTTP requests per ev
 import itertools
 import time
 
-from api.realtime.pusher_publisher import PusherPublisher
-from api.realtime.relay import Relay
 from bench.databases import BACKENDS, bench_database
 from bench.fixtures import seed_hotel
 from bench.pusher_standin import StandinProcess
 from bench.stats import Check, ScenarioResult, median
-from workflows.actors import Actor
-from workflows.bulk_checkout import bulk_checkout
+from workers.pusher_publisher import PusherPublisher
+from workers.relay import Relay
+from workflows.machines.actors import Actor
+from workflows.services.bulk_checkout import bulk_checkout
 
 ACTOR = Actor(username="bench")
 FULL_SIZES, QUICK_SIZES = (10, 100, 1000), (10, 50)

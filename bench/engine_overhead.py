@@ -17,11 +17,11 @@ from bench.stats import Check, ScenarioResult, median
 from storage.database import get_engine
 from storage.models import Booking, Hotel, Room
 from storage.timestamps import utc_now
-from workflows.actors import Actor
-from workflows.booking_lifecycle import BookingLifecycle
-from workflows.checkout import BookingRef, checkout_booking
-from workflows.machine_base import TransitionContext
-from workflows.room_turnover import RoomTurnover
+from workflows.machines.actors import Actor
+from workflows.machines.base import TransitionContext
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.checkout import BookingRef, checkout_booking
 
 TARGET_RATIO = 2.0
 ACTOR = Actor(username="bench")

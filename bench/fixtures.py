@@ -17,7 +17,7 @@ from storage.models import (
     RoomServiceOrder,
     Staff,
 )
-from workflows.staff_accounts import hash_token, new_token
+from workflows.services.staff_accounts import hash_token, new_token
 
 
 @dataclass(frozen=True)

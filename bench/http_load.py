@@ -42,7 +42,7 @@ def serving(database_url: str) -> Iterator[tuple[str, int]]:
     """`turnover serve --workers 2` on a free loopback port; yields (base URL, pid)."""
     port = _free_port()
     env = {**os.environ, "TURNOVER_DATABASE_URL": database_url}
-    command = [sys.executable, "-c", "from api.cli import app; app()", "serve"]
+    command = [sys.executable, "-c", "from cli.main import app; app()", "serve"]
     server = subprocess.Popen(
         [*command, "--port", str(port), "--workers", str(WORKERS)],
         env=env,

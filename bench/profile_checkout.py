@@ -13,8 +13,8 @@ from pathlib import Path
 from bench.databases import BACKENDS, bench_database
 from bench.engine_overhead import ACTOR, statemachine_share
 from bench.fixtures import seed_hotel
-from workflows.bulk_checkout import bulk_checkout
-from workflows.checkout import BookingRef, checkout_booking
+from workflows.services.bulk_checkout import bulk_checkout
+from workflows.services.checkout import BookingRef, checkout_booking
 
 ROOT = str(Path(__file__).parents[1])
 LAYERS = (

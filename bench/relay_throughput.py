@@ -7,8 +7,6 @@ import time
 
 from sqlalchemy import insert
 
-from api.realtime.pusher_publisher import PusherPublisher
-from api.realtime.relay import Relay
 from bench.databases import BACKENDS, bench_database
 from bench.fixtures import seed_hotel
 from bench.pusher_standin import StandinProcess
@@ -16,7 +14,9 @@ from bench.stats import Check, ScenarioResult, median, percentile
 from storage.models import OutboxEvent
 from storage.timestamps import utc_now
 from storage.unit_of_work import UnitOfWork, add_commit_listener
-from workflows.realtime_events import hotel_channel, room_status_changed
+from workers.pusher_publisher import PusherPublisher
+from workers.relay import Relay
+from workflows.machines.realtime_events import hotel_channel, room_status_changed
 
 TARGET_EVENTS_PER_SECOND = 2000.0
 OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]

@@ -4,8 +4,8 @@ from sqlalchemy import Engine, event
 from sqlmodel import create_engine
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from config.settings import get_settings
 from storage.schema_upgrade import upgrade_to_head
-from storage.settings import get_settings
 
 _engine: Engine | None = None
 

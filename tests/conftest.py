@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import select
 
+from admin.seed_file import load_seed
 from storage.database import create_tables, normalize_url, use_database
 from storage.models import OutboxEvent, TransitionLog
 from storage.unit_of_work import UnitOfWork
-from workflows.actors import Actor
-from workflows.seed_file import load_seed
+from workflows.machines.actors import Actor
 
 POSTGRES_ENV = "TURNOVER_TEST_POSTGRES_URL"
 

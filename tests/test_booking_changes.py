@@ -4,9 +4,9 @@ import pytest
 
 from storage.models import Booking
 from tests.conftest import ANNA, HOTEL, log, outbox, rows, snapshot
-from workflows.booking_changes import cancel_booking, mark_no_show
-from workflows.checkout import BookingRef
-from workflows.errors import BookingNotFound, TransitionRefused
+from workflows.machines.errors import BookingNotFound, TransitionRefused
+from workflows.services.booking_changes import cancel_booking, mark_no_show
+from workflows.services.checkout import BookingRef
 
 SERVICES = {"cancel": (cancel_booking, "CANCELLED"), "mark_no_show": (mark_no_show, "NO_SHOW")}
 

@@ -4,8 +4,8 @@ import pytest
 
 from storage.models import Booking, Guest, GuestChatSession, Room, TransitionLog
 from tests.conftest import ADMIN, ANNA, HOTEL, outbox, rows, snapshot
-from workflows.bulk_checkout import bulk_checkout
-from workflows.errors import TransitionRefused
+from workflows.machines.errors import TransitionRefused
+from workflows.services.bulk_checkout import bulk_checkout
 
 
 def room_ids() -> dict[tuple[int, int], int]:
@@ -52,7 +52,7 @@ def test_repeated_bulk_checkout_changes_nothing(hotel: str) -> None:
 
 
 def test_an_unexpected_error_rolls_back_the_whole_request(hotel: str, monkeypatch) -> None:
-    from workflows.room_turnover import RoomTurnover
+    from workflows.machines.room_turnover import RoomTurnover
 
     ids = room_ids()
     original = RoomTurnover.delete_chat_sessions

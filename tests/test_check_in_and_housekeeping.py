@@ -4,10 +4,10 @@ import pytest
 
 from storage.models import Booking, Guest, Room
 from tests.conftest import ANNA, HOTEL, log, outbox, rows, snapshot
-from workflows.check_in import check_in_booking
-from workflows.checkout import BookingRef, checkout_booking
-from workflows.errors import RoomNotFound, TransitionRefused
-from workflows.housekeeping import RoomRef, transition_room
+from workflows.machines.errors import RoomNotFound, TransitionRefused
+from workflows.services.check_in import check_in_booking
+from workflows.services.checkout import BookingRef, checkout_booking
+from workflows.services.housekeeping import RoomRef, transition_room
 
 
 def check_in(booking_id: str, room_number: int | None = None):

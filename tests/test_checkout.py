@@ -17,9 +17,9 @@ from storage.models import (
 )
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import ANNA, HOTEL, log, outbox, rows, snapshot
-from workflows.checkout import BookingRef, checkout_booking
-from workflows.errors import BookingNotFound, TransitionRefused
-from workflows.room_turnover import RoomTurnover
+from workflows.machines.errors import BookingNotFound, TransitionRefused
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.checkout import BookingRef, checkout_booking
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from storage.models import Hotel, OutboxEvent, Room, TransitionLog
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import ANNA, rows, small_hotel
-from workflows.checkout import BookingRef, checkout_booking
-from workflows.staff_accounts import staff_for_token
+from workflows.services.checkout import BookingRef, checkout_booking
+from workflows.services.staff_accounts import staff_for_token
 
 runner = CliRunner()
 

@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-import workflows.checkout as checkout_module
+import workflows.services.checkout as checkout_module
 from storage.models import Guest, OutboxEvent, Room, TransitionLog
 from tests.conftest import ANNA, HOTEL, rows, seed, small_hotel
-from workflows.checkout import BookingOutcome, BookingRef, checkout_booking
+from workflows.services.checkout import BookingOutcome, BookingRef, checkout_booking
 
 
 def race(count: int) -> list[BookingOutcome]:
@@ -71,7 +71,7 @@ def test_bulk_checkout_of_a_room_checked_out_meanwhile_reports_no_error(
     is now, already checked out. Found by tests/reliability/test_races.py, where the bulk
     answered CONCURRENT_UPDATE for such rooms. (SQLite cannot interleave so: the bulk
     holds the write lock from its first read.)"""
-    import workflows.bulk_checkout as bulk_module
+    import workflows.services.bulk_checkout as bulk_module
 
     seed(small_hotel())
     real_in_house = bulk_module._in_house_bookings

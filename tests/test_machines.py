@@ -9,10 +9,10 @@ from sqlmodel import select
 from storage.models import Booking, Hotel, OutboxEvent, Room, TransitionLog
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import ADMIN, ANNA, rows, seed
-from workflows.booking_lifecycle import BookingLifecycle
-from workflows.errors import TransitionRefused
-from workflows.machine_base import TransitionContext
-from workflows.room_turnover import RoomTurnover
+from workflows.machines.base import TransitionContext
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.errors import TransitionRefused
+from workflows.machines.room_turnover import RoomTurnover
 
 ROOM_STATES = [
     "READY_FOR_GUEST",

@@ -7,8 +7,8 @@ import pytest
 
 from storage.models import Booking, Guest, Hotel, Room, RoomServiceOrder, Staff
 from tests.conftest import HOTEL, rows, seed, small_hotel, snapshot
-from workflows.errors import InvalidSeed
-from workflows.staff_accounts import hash_token
+from workflows.machines.errors import InvalidSeed
+from workflows.services.staff_accounts import hash_token
 
 
 def test_a_good_file_loads_everything(database: str) -> None:

@@ -6,11 +6,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.realtime.publishers import publisher_from_settings
-from api.realtime.relay import Relay, RelayConfig
 from api.realtime.wakeups import StreamWakeups
-from storage.settings import get_settings
+from config.settings import get_settings
 from storage.unit_of_work import add_commit_listener
+from workers.publishers import publisher_from_settings
+from workers.relay import Relay, RelayConfig
 
 
 @asynccontextmanager

@@ -13,13 +13,13 @@ from fastapi import Depends, Request
 
 from api.auth import StaffMember, current_staff
 from api.errors import ApiError
-from api.realtime.pusher_publisher import pusher_channel, pusher_client
 from api.realtime.stream_auth import ensure_same_hotel
 from api.responses import BODY_ERRORS, error_responses
 from api.routing import SlashOptionalRouter
 from api.schemas import ErrorEnvelope
-from storage.settings import get_settings
-from workflows.realtime_events import hotel_channel
+from config.settings import get_settings
+from workers.pusher_publisher import pusher_channel, pusher_client
+from workflows.machines.realtime_events import hotel_channel
 
 router = SlashOptionalRouter(tags=["realtime"])
 

@@ -13,14 +13,14 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffMember
 from api.errors import ApiError
-from api.realtime.messages import encoded_data
 from api.realtime.stream_auth import stream_staff
 from api.responses import error_responses
 from api.routing import SlashOptionalRouter
+from config.settings import get_settings
 from storage import outbox
-from storage.settings import get_settings
 from storage.unit_of_work import UnitOfWork
-from workflows.lookups import load_hotel
+from workers.messages import encoded_data
+from workflows.services.lookups import load_hotel
 
 router = SlashOptionalRouter(tags=["realtime"])
 

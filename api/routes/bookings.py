@@ -18,10 +18,10 @@ from api.schemas import (
     BookingSummary,
     CheckInRequest,
 )
-from workflows.booking_changes import cancel_booking, mark_no_show
-from workflows.check_in import check_in_booking
-from workflows.checkout import BookingOutcome, BookingRef
-from workflows.queries import booking_view, list_bookings
+from workflows.services.booking_changes import cancel_booking, mark_no_show
+from workflows.services.check_in import check_in_booking
+from workflows.services.checkout import BookingOutcome, BookingRef
+from workflows.services.queries import booking_view, list_bookings
 
 router = SlashOptionalRouter(tags=["bookings"])
 

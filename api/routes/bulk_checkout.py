@@ -4,7 +4,7 @@ from api.auth import HotelStaff
 from api.responses import BODY_ERRORS, error_responses
 from api.routing import SlashOptionalRouter
 from api.schemas import BulkCheckoutRequest, BulkCheckoutResponse
-from workflows.bulk_checkout import bulk_checkout
+from workflows.services.bulk_checkout import bulk_checkout
 
 router = SlashOptionalRouter(tags=["checkout"])
 

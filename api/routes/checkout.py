@@ -5,7 +5,7 @@ from api.path_params import BookingId
 from api.responses import error_responses
 from api.routing import SlashOptionalRouter
 from api.schemas import BookingSummary, CheckoutResponse
-from workflows.checkout import BookingRef, checkout_booking
+from workflows.services.checkout import BookingRef, checkout_booking
 
 router = SlashOptionalRouter(tags=["checkout"])
 

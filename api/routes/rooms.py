@@ -18,8 +18,8 @@ from api.schemas import (
     RoomSummary,
     RoomTransitionRequest,
 )
-from workflows.housekeeping import RoomRef, transition_room
-from workflows.queries import list_rooms, room_history, room_view
+from workflows.services.housekeeping import RoomRef, transition_room
+from workflows.services.queries import list_rooms, room_history, room_view
 
 router = SlashOptionalRouter(tags=["rooms"])
 

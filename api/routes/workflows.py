@@ -14,11 +14,11 @@ from api.auth import HotelStaff
 from api.errors import ApiError
 from api.routing import SlashOptionalRouter
 from api.schemas import ErrorEnvelope
-from workflows import diagrams
-from workflows.introspection import MachineDefinition, describe
-from workflows.machine_base import TurnoverMachine
-from workflows.registry import MACHINES, RegisteredMachine, find_machine
-from workflows.room_turnover import RoomTurnover
+from workflows.documentation import diagrams
+from workflows.documentation.introspection import MachineDefinition, describe
+from workflows.documentation.registry import MACHINES, RegisteredMachine, find_machine
+from workflows.machines.base import TurnoverMachine
+from workflows.machines.room_turnover import RoomTurnover
 
 router = SlashOptionalRouter(tags=["workflows"])
 

@@ -38,8 +38,8 @@ def run_migrations(connection: Connection) -> None:
 
 def run_offline() -> None:
     """`alembic upgrade head --sql`: print the SQL for a DBA instead of running it."""
+    from config.settings import get_settings
     from storage.database import normalize_url
-    from storage.settings import get_settings
 
     context.configure(
         url=normalize_url(get_settings().database_url),

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import HOTEL, seed
-from workflows.lookups import load_hotel
-from workflows.staff_accounts import create_staff
+from workflows.services.lookups import load_hotel
+from workflows.services.staff_accounts import create_staff
 
 OTHER_HOTEL = "hotel-galway"
 BASE = f"/api/staff/hotels/{HOTEL}"

@@ -8,7 +8,7 @@ from storage.models import Staff
 from storage.unit_of_work import UnitOfWork
 from tests.api.conftest import BASE, BULK, OTHER_HOTEL, Headers, bearer, error, new_staff_token
 from tests.conftest import snapshot
-from workflows.staff_accounts import rotate_token
+from workflows.services.staff_accounts import rotate_token
 
 OTHER_BASE = f"/api/staff/hotels/{OTHER_HOTEL}"
 

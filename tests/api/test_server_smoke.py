@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from workflows.demo import DEMO_BOOKING, DEMO_HOTEL
+from admin.demo import DEMO_BOOKING, DEMO_HOTEL
 
 SERVE_ON_FREE_PORT = """
 import socket, sys, uvicorn

@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 from api import errors
 from api.app import create_app
 from api.auth import authenticate
-from api.cli import app as cli_app
+from cli.main import app as cli_app
+from config.settings import Settings
 from storage.models import Booking, Guest, Room, RoomServiceOrder
-from storage.settings import Settings
 from storage.unit_of_work import UnitOfWork
 from tests.docs.conftest import DOCS, read_doc
-from workflows.registry import MACHINES
+from workflows.documentation.registry import MACHINES
 
 EXAMPLE_SEED = DOCS / "examples" / "hotel-seed.json"
 

@@ -8,13 +8,13 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import ANNA, HOTEL
-from workflows.checkout import BookingRef, checkout_booking
-from workflows.diagrams import mermaid
-from workflows.introspection import describe
-from workflows.lookups import load_hotel
-from workflows.registry import find_machine
-from workflows.room_turnover import RoomTurnover
-from workflows.staff_accounts import create_staff
+from workflows.documentation.diagrams import mermaid
+from workflows.documentation.introspection import describe
+from workflows.documentation.registry import find_machine
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.checkout import BookingRef, checkout_booking
+from workflows.services.lookups import load_hotel
+from workflows.services.staff_accounts import create_staff
 
 needs_graphviz = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz `dot` is not installed (apt-get install graphviz)"

@@ -11,16 +11,16 @@ import pytest
 from statemachine import State
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from tests.docs.conftest import DOCS
 from tests.test_machines import BOOKING_ALLOWED, ROOM_ALLOWED
-from workflows import diagram_pages, registry
-from workflows.booking_lifecycle import BookingLifecycle
-from workflows.diagram_pages import markdown_pages, write_pages
-from workflows.diagrams import mermaid
-from workflows.machine_base import TurnoverMachine
-from workflows.registry import FiredBy, Firer, RegisteredMachine
-from workflows.room_turnover import RoomTurnover
+from workflows.documentation import diagram_pages, registry
+from workflows.documentation.diagram_pages import markdown_pages, write_pages
+from workflows.documentation.diagrams import mermaid
+from workflows.documentation.registry import FiredBy, Firer, RegisteredMachine
+from workflows.machines.base import TurnoverMachine
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.room_turnover import RoomTurnover
 
 WORKFLOW_DOCS = DOCS / "workflows"
 needs_graphviz = pytest.mark.skipif(

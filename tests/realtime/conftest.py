@@ -9,13 +9,13 @@ import pusher
 import pytest
 from sqlmodel import select
 
-from api.realtime.pusher_publisher import PusherPublisher
-from api.realtime.relay import Relay, RelayConfig
 from storage.models import Hotel, OutboxEvent
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import HOTEL, rows, seed
 from tests.realtime.fake_pusher import FakePusher
-from workflows.realtime_events import hotel_channel
+from workers.pusher_publisher import PusherPublisher
+from workers.relay import Relay, RelayConfig
+from workflows.machines.realtime_events import hotel_channel
 
 FAST = RelayConfig(first_backoff_seconds=0.05, max_backoff_seconds=0.2, poll_seconds=0.05)
 # Small claims, so that several relays interleave.

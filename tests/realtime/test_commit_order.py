@@ -8,14 +8,14 @@ from contextlib import contextmanager
 import pytest
 from sqlmodel import select
 
-from api.realtime.publishers import StreamOnlyPublisher
-from api.realtime.relay import Relay
 from api.realtime.sse import HotelEventReader
 from storage.models import Hotel, OutboxEvent
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import HOTEL
 from tests.realtime.conftest import FAST, add_events, outbox_rows, wait_until
-from workflows.realtime_events import hotel_channel
+from workers.publishers import StreamOnlyPublisher
+from workers.relay import Relay
+from workflows.machines.realtime_events import hotel_channel
 
 
 @contextmanager

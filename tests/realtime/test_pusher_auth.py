@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from storage.settings import get_settings
+from config.settings import get_settings
 from tests.realtime.fake_pusher import APP_ID, KEY, SECRET
 from tests.realtime.test_sse import staff_token
 

@@ -4,7 +4,6 @@ broken Pusher never fails or blocks a checkout."""
 import json
 import threading
 
-from api.realtime.relay import Relay
 from storage import outbox
 from storage.unit_of_work import UnitOfWork, add_commit_listener
 from tests.conftest import ANNA, HOTEL
@@ -19,7 +18,8 @@ from tests.realtime.conftest import (
     wait_until,
 )
 from tests.realtime.fake_pusher import FakePusher
-from workflows.checkout import BookingRef, checkout_booking
+from workers.relay import Relay
+from workflows.services.checkout import BookingRef, checkout_booking
 
 
 def check_out(booking_id: str) -> None:

@@ -5,16 +5,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from config.settings import get_settings
 from storage.models import OutboxEvent
-from storage.settings import get_settings
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import ANNA, HOTEL
 from tests.realtime.live_server import SseReader, running_app
-from workflows.check_in import check_in_booking
-from workflows.checkout import BookingRef, checkout_booking
-from workflows.lookups import load_hotel
-from workflows.realtime_events import hotel_channel
-from workflows.staff_accounts import create_staff
+from workflows.machines.realtime_events import hotel_channel
+from workflows.services.check_in import check_in_booking
+from workflows.services.checkout import BookingRef, checkout_booking
+from workflows.services.lookups import load_hotel
+from workflows.services.staff_accounts import create_staff
 
 EVENTS = "/api/staff/hotels/{hotel}/events/"
 CHECKOUT = "/api/staff/hotels/{hotel}/room-bookings/{booking}/check-out/"

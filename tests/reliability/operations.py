@@ -5,11 +5,11 @@ from typing import Any
 
 from storage.models import Room
 from tests.conftest import ADMIN, ANNA, HOTEL, rows
-from workflows.booking_changes import cancel_booking, mark_no_show
-from workflows.bulk_checkout import bulk_checkout
-from workflows.check_in import check_in_booking
-from workflows.checkout import BookingRef, checkout_booking
-from workflows.housekeeping import RoomRef, transition_room
+from workflows.services.booking_changes import cancel_booking, mark_no_show
+from workflows.services.bulk_checkout import bulk_checkout
+from workflows.services.check_in import check_in_booking
+from workflows.services.checkout import BookingRef, checkout_booking
+from workflows.services.housekeeping import RoomRef, transition_room
 
 
 def room_ids(*numbers: int) -> list[int]:

@@ -32,7 +32,7 @@ def turnover_server(
     """
     for _ in range(3):
         port = free_port()
-        command = [sys.executable, "-c", "from api.cli import app; app()", "serve"]
+        command = [sys.executable, "-c", "from cli.main import app; app()", "serve"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         server_env = {**os.environ, "TURNOVER_DATABASE_URL": database_url, **(env or {})}
         with log_file.open("ab") as log:

@@ -18,15 +18,15 @@ from fastapi.routing import APIRoute
 from sqlmodel import SQLModel
 
 from api.app import create_app
+from config.settings import get_settings
 from storage.models import Room
-from storage.settings import get_settings
 from storage.unit_of_work import UnitOfWork
 from tests.api.conftest import OTHER_HOTEL, new_staff_token
 from tests.conftest import HOTEL, rows, snapshot
 from tests.realtime.fake_pusher import APP_ID, KEY, SECRET
 from tests.realtime.live_server import running_app
-from workflows.registry import MACHINES
-from workflows.staff_accounts import new_token
+from workflows.documentation.registry import MACHINES
+from workflows.services.staff_accounts import new_token
 
 PUBLIC, STAFF, SUPERUSER = "public", "hotel staff", "superuser only"
 CALLERS = [

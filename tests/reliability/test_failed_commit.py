@@ -15,7 +15,7 @@ from storage.models import OutboxEvent, Room
 from storage.unit_of_work import UnitOfWork, add_commit_listener
 from tests.conftest import ANNA, HOTEL, outbox, snapshot
 from tests.reliability.operations import OPERATIONS
-from workflows.checkout import BookingRef, checkout_booking
+from workflows.services.checkout import BookingRef, checkout_booking
 
 
 class InjectedFault(Exception):

@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-import workflows.transition_recorder as transition_recorder
+import workflows.machines.recorder as transition_recorder
 from storage.models import OutboxEvent, Room
 from tests.conftest import ANNA, HOTEL, log, outbox, rows, snapshot
 from tests.reliability.operations import OPERATIONS, room_ids
-from workflows.booking_lifecycle import BookingLifecycle
-from workflows.bulk_checkout import bulk_checkout
-from workflows.errors import ConcurrentTransition
-from workflows.machine_base import TurnoverMachine, hook_names
-from workflows.room_turnover import RoomTurnover
+from workflows.machines.base import TurnoverMachine, hook_names
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.errors import ConcurrentTransition
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.bulk_checkout import bulk_checkout
 
 
 class InjectedFault(Exception):

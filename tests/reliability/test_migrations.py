@@ -11,12 +11,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
+from config.settings import get_settings
 from storage.database import create_database_engine, create_tables, get_engine, prepare_database
 from storage.models import Booking
 from storage.schema_upgrade import BASELINE_REVISION, UnknownSchema, alembic_config
-from storage.settings import get_settings
 from tests.conftest import ANNA, HOTEL, rows, seed, small_hotel, snapshot
-from workflows.checkout import BookingRef, checkout_booking
+from workflows.services.checkout import BookingRef, checkout_booking
 
 
 def head_revision() -> str:

@@ -48,13 +48,13 @@ from tests.reliability.reference_model import (
     ModelRoom,
     Refused,
 )
-from workflows.actors import Actor
-from workflows.booking_changes import cancel_booking, mark_no_show
-from workflows.bulk_checkout import bulk_checkout
-from workflows.check_in import check_in_booking
-from workflows.checkout import BookingRef, checkout_booking
-from workflows.errors import DomainError
-from workflows.housekeeping import RoomRef, transition_room
+from workflows.machines.actors import Actor
+from workflows.machines.errors import DomainError
+from workflows.services.booking_changes import cancel_booking, mark_no_show
+from workflows.services.bulk_checkout import bulk_checkout
+from workflows.services.check_in import check_in_booking
+from workflows.services.checkout import BookingRef, checkout_booking
+from workflows.services.housekeeping import RoomRef, transition_room
 
 HOTEL, OTHER = "hotel-mbt", "hotel-other"
 EXAMPLES = int(os.environ.get("TURNOVER_MODEL_EXAMPLES", "30"))

@@ -13,8 +13,6 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from api.realtime.pusher_publisher import PusherPublisher
-from api.realtime.relay import Relay, RelayConfig
 from storage import outbox
 from storage.database import get_engine
 from storage.models import OutboxEvent
@@ -23,7 +21,9 @@ from tests.conftest import ANNA, HOTEL, rows
 from tests.realtime.conftest import FAST, pusher_relay, wait_until
 from tests.realtime.fake_pusher import FakePusher
 from tests.reliability.operations import OPERATIONS
-from workflows.checkout import BookingRef, checkout_booking
+from workers.pusher_publisher import PusherPublisher
+from workers.relay import Relay, RelayConfig
+from workflows.services.checkout import BookingRef, checkout_booking
 
 
 class InjectedFault(Exception):

@@ -14,17 +14,17 @@ import pytest
 from sqlmodel import select
 
 import api.routes.rooms
+from admin.demo import ensure_demo
 from api.log_redaction import REDACTED
+from config.settings import get_settings
 from storage.models import OutboxEvent, Staff
-from storage.settings import get_settings
 from storage.unit_of_work import UnitOfWork
 from tests.api.conftest import OTHER_HOTEL, new_staff_token
 from tests.conftest import HOTEL, rows, seed, snapshot
 from tests.realtime.conftest import wait_until
 from tests.realtime.fake_pusher import APP_ID, KEY, FakePusher
 from tests.realtime.live_server import running_app
-from workflows.demo import ensure_demo
-from workflows.staff_accounts import new_token, rotate_token
+from workflows.services.staff_accounts import new_token, rotate_token
 
 # Not the stand-in's secret: it answers 401 (bad signature) to everything we send.
 PUSHER_SECRET = "pusher-secret-that-must-never-show-7f3a9c"

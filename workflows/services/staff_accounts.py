@@ -7,7 +7,7 @@ import secrets
 from sqlmodel import Session, select
 
 from storage.models import Staff
-from workflows.errors import DomainError
+from workflows.machines.errors import DomainError
 
 
 def hash_token(token: str) -> str:

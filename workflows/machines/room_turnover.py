@@ -14,8 +14,8 @@ from storage.models import (
     RoomServiceOrder,
 )
 from storage.timestamps import iso_z
-from workflows.machine_base import Refusal, TurnoverMachine
-from workflows.realtime_events import ROOM_STATUS_CHANGED, room_status_changed
+from workflows.machines.base import Refusal, TurnoverMachine
+from workflows.machines.realtime_events import ROOM_STATUS_CHANGED, room_status_changed
 
 CHECKOUT_HOOKS = [
     "mark_vacant",

@@ -8,12 +8,12 @@ from sqlmodel import Session
 
 from storage.models import Booking, Hotel, Room
 from storage.unit_of_work import UnitOfWork, transaction
-from workflows.actors import Actor
-from workflows.booking_lifecycle import BookingLifecycle
-from workflows.lookups import load_assigned_room, load_booking, load_hotel
-from workflows.machine_base import TransitionContext
-from workflows.retries import retry_on_conflict
-from workflows.room_turnover import RoomTurnover
+from workflows.machines.actors import Actor
+from workflows.machines.base import TransitionContext
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.lookups import load_assigned_room, load_booking, load_hotel
+from workflows.services.retries import retry_on_conflict
 
 
 @dataclass(frozen=True)

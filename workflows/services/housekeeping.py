@@ -4,12 +4,12 @@ from dataclasses import dataclass
 
 from storage.models import Room
 from storage.unit_of_work import UnitOfWork, transaction
-from workflows.actors import Actor
-from workflows.errors import TransitionRefused
-from workflows.lookups import load_hotel, load_room
-from workflows.machine_base import TransitionContext
-from workflows.retries import retry_on_conflict
-from workflows.room_turnover import RoomTurnover
+from workflows.machines.actors import Actor
+from workflows.machines.base import TransitionContext
+from workflows.machines.errors import TransitionRefused
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.lookups import load_hotel, load_room
+from workflows.services.retries import retry_on_conflict
 
 
 @dataclass(frozen=True)

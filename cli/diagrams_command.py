@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from workflows.diagram_pages import DEFAULT_OUTPUT, write_pages
+from workflows.documentation.diagram_pages import DEFAULT_OUTPUT, write_pages
 
 
 def diagrams(

@@ -7,13 +7,13 @@ from datetime import UTC
 
 import typer
 
-from api.realtime.publishers import StreamOnlyPublisher, publisher_from_settings
-from api.realtime.relay import Relay, RelayConfig
+from config.settings import get_settings
 from storage import outbox
 from storage.database import create_tables
-from storage.settings import get_settings
 from storage.timestamps import iso_z, utc_now
 from storage.unit_of_work import UnitOfWork
+from workers.publishers import StreamOnlyPublisher, publisher_from_settings
+from workers.relay import Relay, RelayConfig
 
 outbox_app = typer.Typer(help="Inspect and repair the realtime outbox.", no_args_is_help=True)
 

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from admin.seed_file import load_seed
 from storage.models import Hotel, Staff
-from workflows.seed_file import load_seed
-from workflows.staff_accounts import rotate_token
+from workflows.services.staff_accounts import rotate_token
 
 DEMO_HOTEL = "hotel-killarney"
 DEMO_BOOKING = "BK-2025-1234"

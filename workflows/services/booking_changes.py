@@ -5,12 +5,12 @@ happened returns the booking as it stands, with nothing written.
 """
 
 from storage.unit_of_work import UnitOfWork, transaction
-from workflows.actors import Actor
-from workflows.booking_lifecycle import BookingLifecycle
-from workflows.checkout import BookingOutcome, BookingRef
-from workflows.lookups import load_assigned_room, load_booking, load_hotel
-from workflows.machine_base import TransitionContext
-from workflows.retries import retry_on_conflict
+from workflows.machines.actors import Actor
+from workflows.machines.base import TransitionContext
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.services.checkout import BookingOutcome, BookingRef
+from workflows.services.lookups import load_assigned_room, load_booking, load_hotel
+from workflows.services.retries import retry_on_conflict
 
 
 @retry_on_conflict

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 
 from storage.models import OutboxEvent, TransitionLog
-from workflows.errors import ConcurrentTransition
-from workflows.realtime_events import hotel_channel
+from workflows.machines.errors import ConcurrentTransition
+from workflows.machines.realtime_events import hotel_channel
 
 if TYPE_CHECKING:
-    from workflows.machine_base import TurnoverMachine
+    from workflows.machines.base import TurnoverMachine
 
 
 class TransitionRecorder:

@@ -3,7 +3,7 @@
 from sqlmodel import Session, select
 
 from storage.models import Booking, Hotel, Room
-from workflows.errors import BookingNotFound, HotelNotFound, RoomNotFound
+from workflows.machines.errors import BookingNotFound, HotelNotFound, RoomNotFound
 
 # Always read the row as the database has it now, not as this session cached it: after a
 # lost compare-and-set the retry must see the winner's state.

@@ -1,14 +1,14 @@
 """Checking a guest in: booking CONFIRMED -> CHECKED_IN, room READY_FOR_GUEST -> OCCUPIED."""
 
 from storage.unit_of_work import UnitOfWork, transaction
-from workflows.actors import Actor
-from workflows.booking_lifecycle import BookingLifecycle
-from workflows.checkout import BookingOutcome, BookingRef
-from workflows.errors import TransitionRefused
-from workflows.lookups import load_assigned_room, load_booking, load_hotel, load_room
-from workflows.machine_base import TransitionContext
-from workflows.retries import retry_on_conflict
-from workflows.room_turnover import RoomTurnover
+from workflows.machines.actors import Actor
+from workflows.machines.base import TransitionContext
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.errors import TransitionRefused
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.checkout import BookingOutcome, BookingRef
+from workflows.services.lookups import load_assigned_room, load_booking, load_hotel, load_room
+from workflows.services.retries import retry_on_conflict
 
 
 @retry_on_conflict

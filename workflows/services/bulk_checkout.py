@@ -19,14 +19,14 @@ from sqlmodel import Session, select
 
 from storage.models import Booking, Hotel, Room
 from storage.unit_of_work import UnitOfWork
-from workflows.actors import Actor
-from workflows.booking_lifecycle import BookingLifecycle
-from workflows.checkout import check_out_loaded
-from workflows.errors import ConcurrentTransition, DomainError, TransitionRefused
-from workflows.lookups import FRESH, load_hotel
-from workflows.machine_base import TransitionContext
-from workflows.retries import retry_on_conflict
-from workflows.room_turnover import RoomTurnover
+from workflows.machines.actors import Actor
+from workflows.machines.base import TransitionContext
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.errors import ConcurrentTransition, DomainError, TransitionRefused
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.checkout import check_out_loaded
+from workflows.services.lookups import FRESH, load_hotel
+from workflows.services.retries import retry_on_conflict
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from tenacity import retry, retry_if_exception_type, stop_after_attempt
 
-from workflows.errors import ConcurrentTransition
+from workflows.machines.errors import ConcurrentTransition
 
 retry_on_conflict = retry(
     retry=retry_if_exception_type(ConcurrentTransition),

@@ -4,10 +4,10 @@ import pusher
 from pusher.errors import PusherBadRequest, PusherBadStatus
 from pusher.util import validate_channel
 
-from api.realtime.messages import encoded_data
-from api.realtime.publishers import EventsRejected
+from config.settings import Settings
 from storage.models import OutboxEvent
-from storage.settings import Settings
+from workers.messages import encoded_data
+from workers.publishers import EventsRejected
 
 # Pusher's limits: 10 events per batch request, 10 KB of data per event.
 MAX_BATCH_EVENTS = 10

@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 
 from storage.models import Booking, Room, TransitionLog
 from storage.unit_of_work import UnitOfWork
-from workflows.actors import Actor
-from workflows.lookups import load_assigned_room, load_booking, load_hotel, load_room
-from workflows.machine_base import TransitionContext
-from workflows.room_turnover import RoomTurnover
+from workflows.machines.actors import Actor
+from workflows.machines.base import TransitionContext
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.lookups import load_assigned_room, load_booking, load_hotel, load_room
 
 T = TypeVar("T")
 

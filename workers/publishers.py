@@ -2,8 +2,8 @@
 
 from typing import Protocol
 
+from config.settings import Settings
 from storage.models import OutboxEvent
-from storage.settings import Settings
 
 
 class EventsRejected(Exception):
@@ -40,7 +40,7 @@ class StreamOnlyPublisher:
 
 
 def publisher_from_settings(settings: Settings) -> Publisher:
-    from api.realtime.pusher_publisher import PusherPublisher, pusher_client
+    from workers.pusher_publisher import PusherPublisher, pusher_client
 
     client = pusher_client(settings)
     if client is None:

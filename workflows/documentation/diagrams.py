@@ -14,8 +14,8 @@ from statemachine.contrib.diagram.model import DiagramGraph
 from statemachine.contrib.diagram.renderers.mermaid import MermaidRenderer
 
 from storage.unit_of_work import UnitOfWork
-from workflows.lookups import load_hotel, load_room
-from workflows.machine_base import TurnoverMachine
+from workflows.machines.base import TurnoverMachine
+from workflows.services.lookups import load_hotel, load_room
 
 __all__ = ["GraphvizNotFoundError", "graphviz_available", "mermaid", "room_status", "svg"]
 

@@ -16,9 +16,9 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from storage.models import Hotel
 from storage.timestamps import utc_now
-from workflows.actors import Actor
-from workflows.errors import TransitionRefused
-from workflows.transition_recorder import TransitionRecorder
+from workflows.machines.actors import Actor
+from workflows.machines.errors import TransitionRefused
+from workflows.machines.recorder import TransitionRecorder
 
 TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"
 

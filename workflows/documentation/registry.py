@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from workflows.booking_changes import cancel_booking, mark_no_show
-from workflows.booking_lifecycle import BookingLifecycle
-from workflows.bulk_checkout import bulk_checkout
-from workflows.check_in import check_in_booking
-from workflows.checkout import checkout_booking
-from workflows.housekeeping import transition_room
-from workflows.machine_base import TurnoverMachine
-from workflows.room_turnover import RoomTurnover
+from workflows.machines.base import TurnoverMachine
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.booking_changes import cancel_booking, mark_no_show
+from workflows.services.bulk_checkout import bulk_checkout
+from workflows.services.check_in import check_in_booking
+from workflows.services.checkout import checkout_booking
+from workflows.services.housekeeping import transition_room
 
 
 class Firer(StrEnum):

@@ -8,11 +8,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from api.realtime.publishers import EventsRejected, Publisher
+from config.settings import Settings
 from storage import outbox
 from storage.models import OutboxEvent
-from storage.settings import Settings
 from storage.unit_of_work import UnitOfWork
+from workers.publishers import EventsRejected, Publisher
 
 log = logging.getLogger("turnover.relay")
 

@@ -6,8 +6,8 @@ from sqlalchemy import update
 from statemachine import State
 
 from storage.models import Guest, Room
-from workflows.machine_base import Refusal, TurnoverMachine
-from workflows.realtime_events import booking_event
+from workflows.machines.base import Refusal, TurnoverMachine
+from workflows.machines.realtime_events import booking_event
 
 
 class BookingLifecycle(TurnoverMachine):

@@ -24,11 +24,11 @@ from storage.models import (
     Staff,
 )
 from storage.timestamps import utc_now
-from workflows.booking_lifecycle import BookingLifecycle
-from workflows.errors import InvalidSeed
-from workflows.machine_base import state_values
-from workflows.room_turnover import RoomTurnover
-from workflows.staff_accounts import hash_token
+from workflows.machines.base import state_values
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.errors import InvalidSeed
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.staff_accounts import hash_token
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]

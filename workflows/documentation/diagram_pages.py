@@ -1,7 +1,7 @@
 """`turnover diagrams`: one docs page per registered machine, drawn from the code.
 
-Everything on the pages comes from `workflows.introspection.describe` (the machine class,
-its guards and hooks, its registry entry) and `workflows.diagrams`. Nothing is hand-written:
+Everything on the pages comes from `introspection.describe` (the machine class, its guards
+and hooks, its registry entry) and `diagrams`, beside this module. Nothing is hand-written:
 change a machine, run `turnover diagrams`, commit the result. A test fails when the
 committed pages differ from what the code gives.
 """
@@ -9,9 +9,9 @@ committed pages differ from what the code gives.
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workflows import diagrams
-from workflows.introspection import EventInfo, MachineDefinition, StateInfo, describe
-from workflows.registry import MACHINES, RegisteredMachine
+from workflows.documentation import diagrams
+from workflows.documentation.introspection import EventInfo, MachineDefinition, StateInfo, describe
+from workflows.documentation.registry import MACHINES, RegisteredMachine
 
 DEFAULT_OUTPUT = Path("docs/workflows")
 NO_GRAPHVIZ = (
@@ -60,7 +60,7 @@ def _write(path: Path, content: bytes) -> Path:
 
 def index_page() -> str:
     lines = [
-        GENERATED.format(module="workflows/registry.py"),
+        GENERATED.format(module="workflows/documentation/registry.py"),
         "",
         "# Workflows",
         "",

@@ -1,7 +1,7 @@
 """A machine's definition as data, read from the machine class and its registry entry.
 
-The docs pages (`workflows/diagram_pages.py`) and `GET /api/workflows/{name}/` both come
-from `describe`, so what they show is what the code does.
+The docs pages (`diagram_pages.py`, beside this module) and `GET /api/workflows/{name}/`
+both come from `describe`, so what they show is what the code does.
 """
 
 import inspect
@@ -10,10 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from workflows.machine_base import NOT_AVAILABLE, TurnoverMachine, guard_names
-from workflows.realtime_events import hotel_channel
-from workflows.registry import RegisteredMachine
-from workflows.transition_recorder import TransitionRecorder
+from workflows.documentation.registry import RegisteredMachine
+from workflows.machines.base import NOT_AVAILABLE, TurnoverMachine, guard_names
+from workflows.machines.realtime_events import hotel_channel
+from workflows.machines.recorder import TransitionRecorder
 
 # Every TurnoverMachine inherits this mixin (see TurnoverMachine); its before_transition /
 # after_transition hooks run on every transition and are named after it.

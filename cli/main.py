@@ -6,15 +6,15 @@ from typing import Annotated
 
 import typer
 
-from api.diagrams_command import diagrams
-from api.realtime.commands import outbox_app, relay
+from admin.demo import DEMO_BOOKING, DEMO_HOTEL, ensure_demo
+from admin.seed_file import load_seed
+from cli.diagrams_command import diagrams
+from cli.realtime_commands import outbox_app, relay
 from storage.database import create_tables, prepare_database
 from storage.unit_of_work import UnitOfWork
-from workflows.demo import DEMO_BOOKING, DEMO_HOTEL, ensure_demo
-from workflows.errors import DomainError
-from workflows.lookups import load_hotel
-from workflows.seed_file import load_seed
-from workflows.staff_accounts import create_staff as add_staff
+from workflows.machines.errors import DomainError
+from workflows.services.lookups import load_hotel
+from workflows.services.staff_accounts import create_staff as add_staff
 
 app = typer.Typer(
     help="Turnover: hotel booking and room-turnover workflows.",

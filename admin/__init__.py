@@ -1,0 +1,1 @@
+"""Data administration: seed files and the demo hotel."""

@@ -1,0 +1,1 @@
+"""The `turnover` command line."""

@@ -1,0 +1,1 @@
+"""Configuration: one settings module for every package."""

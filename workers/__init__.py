@@ -1,0 +1,1 @@
+"""Background workers: outbox consumers (the realtime relay and its publishers)."""

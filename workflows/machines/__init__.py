@@ -1,0 +1,1 @@
+"""The machines: states, transitions, guards with their refusals, hooks, who may fire what."""
