@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
@@ -23,7 +24,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
-def create_app() -> FastAPI:
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """The composition root of the API: `engine` (default: TURNOVER_DATABASE_URL's) backs
+    every request's unit of work."""
     app = FastAPI(
         title="Turnover",
         summary="Hotel booking and room-turnover workflows on explicit state machines.",
@@ -31,6 +34,7 @@ def create_app() -> FastAPI:
         redirect_slashes=False,
         lifespan=lifespan,
     )
+    app.state.engine = engine
     install_error_handlers(app)
     redact_tokens_in_access_log()
     app.add_middleware(BodySizeLimit)

@@ -9,6 +9,7 @@ from api.errors import ApiError
 from storage.models import Hotel, Staff
 from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
+from workflows.machines.errors import NOT_AUTHENTICATED, PERMISSION_DENIED
 from workflows.services.staff_accounts import staff_for_token
 
 MAX_TOKEN_LENGTH = 512
@@ -40,12 +41,12 @@ def bearer_token(request: Request) -> str | None:
 
 def authenticate(token: str | None) -> StaffMember:
     if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise ApiError(401, "NOT_AUTHENTICATED", "A valid bearer token is required")
+        raise ApiError(NOT_AUTHENTICATED, "A valid bearer token is required")
     with UnitOfWork(write=False) as uow:
         staff = staff_for_token(uow.session, token)
         hotel = uow.session.get(Hotel, staff.hotel_id) if staff else None
     if staff is None or hotel is None:
-        raise ApiError(401, "NOT_AUTHENTICATED", "A valid bearer token is required")
+        raise ApiError(NOT_AUTHENTICATED, "A valid bearer token is required")
     return StaffMember(staff=staff, hotel_slug=hotel.slug)
 
 
@@ -59,7 +60,7 @@ def staff_of_hotel(
 ) -> StaffMember:
     """The caller, checked to work for the hotel in the path."""
     if member.hotel_slug != hotel_slug:
-        raise ApiError(403, "PERMISSION_DENIED", "You do not have access to this hotel")
+        raise ApiError(PERMISSION_DENIED, "You do not have access to this hotel")
     return member
 
 

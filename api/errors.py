@@ -9,25 +9,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from workflows.machines.errors import DomainError
+from workflows.machines.errors import (
+    INTERNAL_ERROR,
+    VALIDATION_ERROR,
+    DomainError,
+    ErrorCode,
+    http_status_of,
+)
 
 log = logging.getLogger("turnover.api")
-
-STATUS_BY_CODE = {
-    "BOOKING_NOT_FOUND": 404,
-    "ROOM_NOT_FOUND": 404,
-    "HOTEL_NOT_FOUND": 404,
-    "NOT_FOUND": 404,
-    "NOT_CHECKED_IN": 409,
-    "CHECKOUT_FAILED": 409,
-    "CHECKIN_FAILED": 409,
-    "TRANSITION_NOT_ALLOWED": 409,
-    "CONCURRENT_UPDATE": 409,
-    "STAFF_EXISTS": 409,
-    "NOT_AUTHENTICATED": 401,
-    "PERMISSION_DENIED": 403,
-    "VALIDATION_ERROR": 422,
-}
 
 CODE_BY_HTTP_STATUS = {
     400: "BAD_REQUEST",
@@ -41,11 +31,16 @@ CODE_BY_HTTP_STATUS = {
 
 
 class ApiError(Exception):
-    """An error raised by the API layer itself (auth, scoping), not by the domain."""
+    """An error raised by the API layer itself (auth, scoping), not by the domain. Its HTTP
+    status and usual message come from the error-code registry."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+    def __init__(
+        self, code: ErrorCode, message: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        self.code, self.status = code.name, code.http_status
+        self.message = message or code.message
+        self.headers = headers
+        super().__init__(self.message)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -77,16 +72,16 @@ def _validation_details(error: RequestValidationError) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        return error_response(STATUS_BY_CODE.get(error.code, 409), error.code, error.message)
+        return error_response(http_status_of(error.code), error.code, error.message)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, error: ApiError) -> JSONResponse:
-        return error_response(error.status, error.code, error.message)
+        return error_response(error.status, error.code, error.message, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
         details = _validation_details(error)
-        return error_response(422, "VALIDATION_ERROR", "The request is not valid", details)
+        return error_response(422, VALIDATION_ERROR.name, VALIDATION_ERROR.message, details)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -99,4 +94,4 @@ def install_error_handlers(app: FastAPI) -> None:
         request_id = uuid.uuid4().hex[:12]
         log.exception("request %s %s %s failed", request_id, request.method, request.url.path)
         message = f"Internal error (request id {request_id})"
-        return error_response(500, "INTERNAL_ERROR", message)
+        return error_response(500, INTERNAL_ERROR.name, message)

@@ -1,24 +1,18 @@
-"""Error responses as the OpenAPI document shows them: every one is the error envelope."""
+"""Error responses as the OpenAPI document shows them: every one is the error envelope, and
+each status lists the registry's codes that answer with it."""
 
 from typing import Any
 
 from api.schemas import ErrorEnvelope
-
-ERROR_DESCRIPTIONS = {
-    400: "BAD_REQUEST: the body could not be read at all (e.g. not UTF-8)",
-    401: "NOT_AUTHENTICATED: no bearer token, or not a valid one",
-    403: "PERMISSION_DENIED: the hotel in the path is not the caller's, or a superuser is needed",
-    404: "BOOKING_NOT_FOUND / ROOM_NOT_FOUND: not in this hotel",
-    409: "The machine refused: NOT_CHECKED_IN, CHECKOUT_FAILED, CHECKIN_FAILED, "
-    "TRANSITION_NOT_ALLOWED (names the event and the current state), CONCURRENT_UPDATE",
-    413: "PAYLOAD_TOO_LARGE: the body is over 64 KiB",
-    422: "VALIDATION_ERROR: malformed JSON, wrong types, out-of-range values; `details` per field",
-    500: "INTERNAL_ERROR: unexpected; the message carries the request id found in the logs",
-}
-
+from workflows.machines.errors import ERROR_CODES
 
 # A body that cannot be decoded, or is too large, is refused before anything else.
 BODY_ERRORS = (400, 413)
+
+
+def status_description(status: int) -> str:
+    codes = [code for code in ERROR_CODES.values() if code.http_status == status]
+    return "; ".join(f"{code.name}: {code.when}" for code in codes)
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -26,6 +20,6 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     Routes that take a body add `*BODY_ERRORS`."""
     wanted = sorted({401, 403, 422, 500, *statuses})
     return {
-        status: {"model": ErrorEnvelope, "description": ERROR_DESCRIPTIONS[status]}
+        status: {"model": ErrorEnvelope, "description": status_description(status)}
         for status in wanted
     }

@@ -16,6 +16,7 @@ from workflows.machines.base import state_values
 from workflows.machines.booking_lifecycle import BookingLifecycle
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.bulk_checkout import BulkCheckoutResult
+from workflows.services.checkout import BookingOutcome
 from workflows.services.queries import BookingView, Page, RoomView
 
 # PostgreSQL `integer`: anything larger could never match a row and would overflow a query.
@@ -70,7 +71,7 @@ class RoomTransitionRequest(RequestBody):
     event: str = Field(
         min_length=1,
         max_length=64,
-        description="A housekeeping event: " + ", ".join(RoomTurnover.housekeeping_events),
+        description="A housekeeping event: " + ", ".join(RoomTurnover.directly),
         examples=["start_cleaning"],
     )
     note: str | None = Field(default=None, max_length=MAX_NOTE_LENGTH, pattern=NO_NUL)
@@ -119,7 +120,7 @@ class BookingSummary(BaseModel):
         )
 
     @classmethod
-    def of_view(cls, view: BookingView) -> "BookingSummary":
+    def of_view(cls, view: BookingView | BookingOutcome) -> "BookingSummary":
         return cls.of(view.booking, view.room)
 
 

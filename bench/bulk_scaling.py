@@ -11,10 +11,10 @@ from bench.pusher_standin import StandinProcess
 from bench.stats import Check, ScenarioResult, median
 from workers.pusher_publisher import PusherPublisher
 from workers.relay import Relay
-from workflows.machines.actors import Actor
+from workflows.machines.actors import Actor, Role
 from workflows.services.bulk_checkout import bulk_checkout
 
-ACTOR = Actor(username="bench")
+ACTOR = Actor(username="bench", role=Role.MANAGER)
 FULL_SIZES, QUICK_SIZES = (10, 100, 1000), (10, 50)
 SQLITE_LIMIT_SECONDS = 2.0
 GROWTH_LIMIT = 1.5

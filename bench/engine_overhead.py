@@ -17,14 +17,14 @@ from bench.stats import Check, ScenarioResult, median
 from storage.database import get_engine
 from storage.models import Booking, Hotel, Room
 from storage.timestamps import utc_now
-from workflows.machines.actors import Actor
+from workflows.machines.actors import Actor, Role
 from workflows.machines.base import TransitionContext
 from workflows.machines.booking_lifecycle import BookingLifecycle
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.checkout import BookingRef, checkout_booking
 
 TARGET_RATIO = 2.0
-ACTOR = Actor(username="bench")
+ACTOR = Actor(username="bench", role=Role.MANAGER)
 STATEMACHINE_DIR = str(Path(statemachine.__file__).parent)
 PROJECT_DIRS = tuple(str(Path(__file__).parents[1] / name) for name in ("workflows", "storage"))
 

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from storage.database import get_engine, is_sqlite
@@ -29,15 +30,18 @@ class UnitOfWork:
     once the transaction is durable.
     """
 
-    def __init__(self, *, write: bool = True) -> None:
-        self._write = write
+    def __init__(self, engine: Engine | None = None, *, write: bool = True) -> None:
+        self.engine = engine
+        self.write = write
+        self.active = False
 
     def __enter__(self) -> "UnitOfWork":
-        engine = get_engine()
-        if self._write and is_sqlite(engine):
+        engine = self.engine or get_engine()
+        if self.write and is_sqlite(engine):
             engine = engine.execution_options(sqlite_begin="IMMEDIATE")
         self.session = Session(engine, expire_on_commit=False)
         self.session.begin()
+        self.active = True
         return self
 
     def __exit__(
@@ -47,6 +51,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         # Closing rolls back whatever was not committed; loaded rows stay readable.
+        self.active = False
         self.session.close()
 
     def commit(self) -> None:
@@ -66,12 +71,17 @@ class UnitOfWork:
 
 
 @contextmanager
-def transaction(outer: UnitOfWork | None = None) -> Iterator[UnitOfWork]:
-    """Run inside `outer` as a savepoint, or in a new unit of work committed on success."""
-    if outer is not None:
-        with outer.savepoint():
-            yield outer
+def transaction(uow: UnitOfWork | None = None, *, write: bool = True) -> Iterator[UnitOfWork]:
+    """Run in `uow` (the caller's, e.g. the request's; a new one when None): as a savepoint
+    when it is already in a transaction, else as its transaction, committed on success when
+    `write`."""
+    uow = uow or UnitOfWork()
+    if uow.active:
+        with uow.savepoint():
+            yield uow
         return
-    with UnitOfWork() as uow:
+    uow.write = write
+    with uow:
         yield uow
-        uow.commit()
+        if write:
+            uow.commit()

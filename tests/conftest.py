@@ -14,11 +14,11 @@ from admin.seed_file import load_seed
 from storage.database import create_tables, normalize_url, use_database
 from storage.models import OutboxEvent, TransitionLog
 from storage.unit_of_work import UnitOfWork
-from workflows.machines.actors import Actor
+from workflows.machines.actors import Actor, Role
 
 POSTGRES_ENV = "TURNOVER_TEST_POSTGRES_URL"
 
-ANNA = Actor(username="anna", staff_id=None)
+ANNA = Actor(username="anna", staff_id=None, role=Role.MANAGER)
 ADMIN = Actor(username="admin", is_superuser=True)
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

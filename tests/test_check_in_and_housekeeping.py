@@ -82,7 +82,7 @@ def test_full_turnover_cycle_back_to_ready(hotel: str) -> None:
         ("finish_cleaning", "CLEANED_UNINSPECTED"),
         ("pass_inspection", "READY_FOR_GUEST"),
     ]:
-        assert housekeep(101, event, note=f"{event} done").room_status == expected
+        assert housekeep(101, event, note=f"{event} done").room.room_status == expected
     assert status_of(101) == "READY_FOR_GUEST"
     assert len(log()) == 2 + 6
     assert outbox()[-1][1]["new_status"] == "READY_FOR_GUEST"
@@ -106,10 +106,10 @@ def test_booking_and_admin_events_are_not_housekeeping(hotel: str, event: str) -
 
 
 def test_out_of_order_and_back(hotel: str) -> None:
-    assert housekeep(102, "take_out_of_order").room_status == "OUT_OF_ORDER"
+    assert housekeep(102, "take_out_of_order").room.room_status == "OUT_OF_ORDER"
     with pytest.raises(TransitionRefused):
         check_in("BK-2")
-    assert housekeep(102, "return_to_service").room_status == "CHECKOUT_DIRTY"
+    assert housekeep(102, "return_to_service").room.room_status == "CHECKOUT_DIRTY"
     booking = next(b for b in rows(Booking) if b.booking_id == "BK-2")
     assert booking.status == "CONFIRMED"
 

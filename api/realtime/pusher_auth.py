@@ -19,6 +19,13 @@ from api.routing import SlashOptionalRouter
 from api.schemas import ErrorEnvelope
 from config.settings import get_settings
 from workers.pusher_publisher import pusher_channel, pusher_client
+from workflows.machines.errors import (
+    BAD_REQUEST,
+    PAYLOAD_TOO_LARGE,
+    PERMISSION_DENIED,
+    PUSHER_NOT_CONFIGURED,
+    VALIDATION_ERROR,
+)
 from workflows.machines.realtime_events import hotel_channel
 
 router = SlashOptionalRouter(tags=["realtime"])
@@ -30,14 +37,14 @@ PRIVATE_PREFIX = pusher_channel(hotel_channel(""), private=True)  # "private-hot
 async def _auth_fields(request: Request) -> dict[str, Any]:
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
-        raise ApiError(413, "PAYLOAD_TOO_LARGE", "The request body is too large")
+        raise ApiError(PAYLOAD_TOO_LARGE, "The request body is too large")
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             fields = json.loads(body or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ApiError(400, "BAD_REQUEST", "The body is not valid JSON") from error
+            raise ApiError(BAD_REQUEST, "The body is not valid JSON") from error
         if not isinstance(fields, dict):
-            raise ApiError(400, "BAD_REQUEST", "The body must be a JSON object")
+            raise ApiError(BAD_REQUEST, "The body must be a JSON object")
         return fields
     form = parse_qs(body.decode("utf-8", errors="replace"))
     return {key: values[0] for key, values in form.items()}
@@ -46,7 +53,7 @@ async def _auth_fields(request: Request) -> dict[str, Any]:
 def _required_text(fields: dict[str, Any], name: str) -> str:
     value = fields.get(name)
     if not isinstance(value, str) or not value:
-        raise ApiError(422, "VALIDATION_ERROR", f"'{name}' is required")
+        raise ApiError(VALIDATION_ERROR, f"'{name}' is required")
     return value
 
 
@@ -81,14 +88,14 @@ async def authorize_channel(
 ) -> dict[str, str]:
     client = pusher_client(get_settings())
     if client is None:
-        raise ApiError(404, "PUSHER_NOT_CONFIGURED", "Pusher is not configured on this server")
+        raise ApiError(PUSHER_NOT_CONFIGURED, "Pusher is not configured on this server")
     fields = await _auth_fields(request)
     socket_id = _required_text(fields, "socket_id")
     channel_name = _required_text(fields, "channel_name")
     if not channel_name.startswith(PRIVATE_PREFIX):
-        raise ApiError(403, "PERMISSION_DENIED", "Only private-hotel-{slug} channels are signed")
+        raise ApiError(PERMISSION_DENIED, "Only private-hotel-{slug} channels are signed")
     ensure_same_hotel(member, channel_name.removeprefix(PRIVATE_PREFIX))
     try:
         return client.authenticate(channel=channel_name, socket_id=socket_id)
     except ValueError as error:
-        raise ApiError(422, "VALIDATION_ERROR", str(error)) from error
+        raise ApiError(VALIDATION_ERROR, str(error)) from error

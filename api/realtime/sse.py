@@ -20,6 +20,7 @@ from config.settings import get_settings
 from storage import outbox
 from storage.unit_of_work import UnitOfWork
 from workers.messages import encoded_data
+from workflows.machines.errors import VALIDATION_ERROR
 from workflows.services.lookups import load_hotel
 
 router = SlashOptionalRouter(tags=["realtime"])
@@ -55,7 +56,7 @@ class HotelEventReader:
 def _start_position(hotel_slug: str, last_event_id: str | None) -> tuple[int, int]:
     """(hotel id, cursor): after Last-Event-ID when resuming, else only what comes next."""
     if last_event_id is not None and not last_event_id.strip().isdigit():
-        raise ApiError(422, "VALIDATION_ERROR", "Last-Event-ID must be an event id (a number)")
+        raise ApiError(VALIDATION_ERROR, "Last-Event-ID must be an event id (a number)")
     with UnitOfWork(write=False) as uow:
         hotel = load_hotel(uow.session, hotel_slug)
         newest = outbox.max_id(uow.session)

@@ -6,11 +6,12 @@ from fastapi import Path, Query, Request
 
 from api.auth import StaffMember, authenticate, bearer_token
 from api.errors import ApiError
+from workflows.machines.errors import PERMISSION_DENIED
 
 
 def ensure_same_hotel(member: StaffMember, hotel_slug: str) -> None:
     if member.hotel_slug != hotel_slug:
-        raise ApiError(403, "PERMISSION_DENIED", "You do not have access to this hotel")
+        raise ApiError(PERMISSION_DENIED, "You do not have access to this hotel")
 
 
 def stream_staff(

@@ -18,6 +18,8 @@ from api.schemas import (
     BookingSummary,
     CheckInRequest,
 )
+from api.unit_of_work import RequestUnitOfWork
+from storage.unit_of_work import UnitOfWork
 from workflows.services.booking_changes import cancel_booking, mark_no_show
 from workflows.services.check_in import check_in_booking
 from workflows.services.checkout import BookingOutcome, BookingRef
@@ -32,6 +34,7 @@ BOOKINGS = "/api/staff/hotels/{hotel_slug}/bookings/"
 def get_bookings(
     hotel_slug: str,
     member: HotelStaff,
+    uow: RequestUnitOfWork,
     paging: Paging,
     status: Annotated[BookingStatus | None, Query(description="Only this status")] = None,
     room_number: Annotated[
@@ -44,13 +47,17 @@ def get_bookings(
         room_number=room_number,
         limit=paging.limit,
         offset=paging.offset,
+        uow=uow,
     )
     return BookingPage.of(page, BookingSummary.of_view)
 
 
 @router.get(BOOKINGS + "{booking_id}/", responses=error_responses(404), summary="One booking")
-def get_booking(hotel_slug: str, booking_id: BookingId, member: HotelStaff) -> BookingSummary:
-    return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))
+def get_booking(
+    hotel_slug: str, booking_id: BookingId, member: HotelStaff, uow: RequestUnitOfWork
+) -> BookingSummary:
+    view = booking_view(hotel_slug=hotel_slug, booking_id=booking_id, uow=uow)
+    return BookingSummary.of_view(view)
 
 
 @router.post(
@@ -62,15 +69,17 @@ def check_in(
     hotel_slug: str,
     booking_id: BookingId,
     member: HotelStaff,
+    uow: RequestUnitOfWork,
     body: Annotated[CheckInRequest | None, Body()] = None,
 ) -> BookingSummary:
-    check_in_booking(
+    outcome = check_in_booking(
         booking=BookingRef(hotel_slug, booking_id),
         performed_by=member.actor,
         room_number=body.room_number if body else None,
         source="staff_checkin_endpoint",
+        uow=uow,
     )
-    return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))
+    return BookingSummary.of_view(outcome)
 
 
 EndBooking = Callable[..., BookingOutcome]
@@ -81,16 +90,18 @@ def _end_before_arrival(
     hotel_slug: str,
     booking_id: str,
     member: StaffMember,
+    uow: UnitOfWork,
     body: BookingNoteRequest | None,
     source: str,
 ) -> BookingSummary:
-    service(
+    outcome = service(
         booking=BookingRef(hotel_slug, booking_id),
         performed_by=member.actor,
         note=body.note if body else None,
         source=source,
+        uow=uow,
     )
-    return BookingSummary.of_view(booking_view(hotel_slug=hotel_slug, booking_id=booking_id))
+    return BookingSummary.of_view(outcome)
 
 
 NoteBody = Annotated[BookingNoteRequest | None, Body()]
@@ -102,10 +113,14 @@ NoteBody = Annotated[BookingNoteRequest | None, Body()]
     summary="Cancel a confirmed booking (repeating it changes nothing)",
 )
 def cancel(
-    hotel_slug: str, booking_id: BookingId, member: HotelStaff, body: NoteBody = None
+    hotel_slug: str,
+    booking_id: BookingId,
+    member: HotelStaff,
+    uow: RequestUnitOfWork,
+    body: NoteBody = None,
 ) -> BookingSummary:
     return _end_before_arrival(
-        cancel_booking, hotel_slug, booking_id, member, body, "staff_cancel_endpoint"
+        cancel_booking, hotel_slug, booking_id, member, uow, body, "staff_cancel_endpoint"
     )
 
 
@@ -115,8 +130,12 @@ def cancel(
     summary="Mark a confirmed booking's guest as a no-show (repeating it changes nothing)",
 )
 def no_show(
-    hotel_slug: str, booking_id: BookingId, member: HotelStaff, body: NoteBody = None
+    hotel_slug: str,
+    booking_id: BookingId,
+    member: HotelStaff,
+    uow: RequestUnitOfWork,
+    body: NoteBody = None,
 ) -> BookingSummary:
     return _end_before_arrival(
-        mark_no_show, hotel_slug, booking_id, member, body, "staff_no_show_endpoint"
+        mark_no_show, hotel_slug, booking_id, member, uow, body, "staff_no_show_endpoint"
     )

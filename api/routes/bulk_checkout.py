@@ -4,6 +4,7 @@ from api.auth import HotelStaff
 from api.responses import BODY_ERRORS, error_responses
 from api.routing import SlashOptionalRouter
 from api.schemas import BulkCheckoutRequest, BulkCheckoutResponse
+from api.unit_of_work import RequestUnitOfWork
 from workflows.services.bulk_checkout import bulk_checkout
 
 router = SlashOptionalRouter(tags=["checkout"])
@@ -17,7 +18,7 @@ router = SlashOptionalRouter(tags=["checkout"])
     "`results.errors` and left alone; each room succeeds or fails on its own.",
 )
 def post_bulk_checkout(
-    hotel_slug: str, member: HotelStaff, body: BulkCheckoutRequest
+    hotel_slug: str, member: HotelStaff, uow: RequestUnitOfWork, body: BulkCheckoutRequest
 ) -> BulkCheckoutResponse:
     result = bulk_checkout(
         hotel_slug=hotel_slug,
@@ -25,5 +26,6 @@ def post_bulk_checkout(
         performed_by=member.actor,
         destructive=body.destructive,
         source="bulk_checkout_endpoint",
+        uow=uow,
     )
     return BulkCheckoutResponse.of(result)

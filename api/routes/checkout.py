@@ -5,6 +5,8 @@ from api.path_params import BookingId
 from api.responses import error_responses
 from api.routing import SlashOptionalRouter
 from api.schemas import BookingSummary, CheckoutResponse
+from api.unit_of_work import RequestUnitOfWork
+from storage.unit_of_work import UnitOfWork
 from workflows.services.checkout import BookingRef, checkout_booking
 
 router = SlashOptionalRouter(tags=["checkout"])
@@ -13,10 +15,13 @@ ERRORS = error_responses(404, 409)
 
 
 def _checkout(
-    hotel_slug: str, booking_id: str, member: HotelStaff, source: str
+    hotel_slug: str, booking_id: str, member: HotelStaff, uow: UnitOfWork, source: str
 ) -> CheckoutResponse:
     outcome = checkout_booking(
-        booking=BookingRef(hotel_slug, booking_id), performed_by=member.actor, source=source
+        booking=BookingRef(hotel_slug, booking_id),
+        performed_by=member.actor,
+        source=source,
+        uow=uow,
     )
     message = (
         "Booking already checked out" if outcome.unchanged else "Booking checked out successfully"
@@ -31,8 +36,10 @@ def _checkout(
     responses=ERRORS,
     summary="Check a booking out (primary endpoint)",
 )
-def check_out(hotel_slug: str, booking_id: BookingId, member: HotelStaff) -> CheckoutResponse:
-    return _checkout(hotel_slug, booking_id, member, "staff_checkout_endpoint")
+def check_out(
+    hotel_slug: str, booking_id: BookingId, member: HotelStaff, uow: RequestUnitOfWork
+) -> CheckoutResponse:
+    return _checkout(hotel_slug, booking_id, member, uow, "staff_checkout_endpoint")
 
 
 @router.post(
@@ -40,5 +47,7 @@ def check_out(hotel_slug: str, booking_id: BookingId, member: HotelStaff) -> Che
     responses=ERRORS,
     summary="Check a booking out (legacy path, same behaviour as the primary endpoint)",
 )
-def legacy_checkout(hotel_slug: str, booking_id: BookingId, member: HotelStaff) -> CheckoutResponse:
-    return _checkout(hotel_slug, booking_id, member, "legacy_checkout_endpoint")
+def legacy_checkout(
+    hotel_slug: str, booking_id: BookingId, member: HotelStaff, uow: RequestUnitOfWork
+) -> CheckoutResponse:
+    return _checkout(hotel_slug, booking_id, member, uow, "legacy_checkout_endpoint")

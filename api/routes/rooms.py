@@ -18,6 +18,7 @@ from api.schemas import (
     RoomSummary,
     RoomTransitionRequest,
 )
+from api.unit_of_work import RequestUnitOfWork
 from workflows.services.housekeeping import RoomRef, transition_room
 from workflows.services.queries import list_rooms, room_history, room_view
 
@@ -31,6 +32,7 @@ ROOM = ROOMS + "{room_number}/"
 def get_rooms(
     hotel_slug: str,
     member: HotelStaff,
+    uow: RequestUnitOfWork,
     paging: Paging,
     status: Annotated[RoomStatus | None, Query(description="Only rooms in this state")] = None,
 ) -> RoomPage:
@@ -39,22 +41,33 @@ def get_rooms(
         status=status.value if status else None,
         limit=paging.limit,
         offset=paging.offset,
+        uow=uow,
     )
     return RoomPage.of(page, RoomSummary.of)
 
 
 @router.get(ROOM, responses=error_responses(404), summary="One room and its allowed events")
-def get_room(hotel_slug: str, room_number: RoomNumber, member: HotelStaff) -> RoomDetail:
-    view = room_view(hotel_slug=hotel_slug, room_number=room_number, actor=member.actor)
+def get_room(
+    hotel_slug: str, room_number: RoomNumber, member: HotelStaff, uow: RequestUnitOfWork
+) -> RoomDetail:
+    view = room_view(hotel_slug=hotel_slug, room_number=room_number, actor=member.actor, uow=uow)
     return RoomDetail.of_view(view)
 
 
 @router.get(ROOM + "history/", responses=error_responses(404), summary="The room's transitions")
 def get_room_history(
-    hotel_slug: str, room_number: RoomNumber, member: HotelStaff, paging: Paging
+    hotel_slug: str,
+    room_number: RoomNumber,
+    member: HotelStaff,
+    uow: RequestUnitOfWork,
+    paging: Paging,
 ) -> HistoryPage:
     page = room_history(
-        hotel_slug=hotel_slug, room_number=room_number, limit=paging.limit, offset=paging.offset
+        hotel_slug=hotel_slug,
+        room_number=room_number,
+        limit=paging.limit,
+        offset=paging.offset,
+        uow=uow,
     )
     return HistoryPage.of(page, HistoryEntry.of)
 
@@ -65,14 +78,18 @@ def get_room_history(
     summary="Fire a housekeeping event on a room",
 )
 def post_room_transition(
-    hotel_slug: str, room_number: RoomNumber, member: HotelStaff, body: RoomTransitionRequest
+    hotel_slug: str,
+    room_number: RoomNumber,
+    member: HotelStaff,
+    uow: RequestUnitOfWork,
+    body: RoomTransitionRequest,
 ) -> RoomDetail:
-    transition_room(
+    view = transition_room(
         room=RoomRef(hotel_slug, room_number),
         event=body.event,
         performed_by=member.actor,
         note=body.note,
         source="staff_housekeeping_endpoint",
+        uow=uow,
     )
-    view = room_view(hotel_slug=hotel_slug, room_number=room_number, actor=member.actor)
     return RoomDetail.of_view(view)

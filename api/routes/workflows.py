@@ -18,6 +18,7 @@ from workflows.documentation import diagrams
 from workflows.documentation.introspection import MachineDefinition, describe
 from workflows.documentation.registry import MACHINES, RegisteredMachine, find_machine
 from workflows.machines.base import TurnoverMachine
+from workflows.machines.errors import GRAPHVIZ_NOT_INSTALLED, WORKFLOW_NOT_FOUND
 from workflows.machines.room_turnover import RoomTurnover
 
 router = SlashOptionalRouter(tags=["workflows"])
@@ -51,7 +52,7 @@ def _workflow(name: str) -> RegisteredMachine:
     entry = find_machine(name)
     if entry is None:
         known = ", ".join(entry.name for entry in MACHINES)
-        raise ApiError(404, "WORKFLOW_NOT_FOUND", f"No workflow '{name}' (known: {known})")
+        raise ApiError(WORKFLOW_NOT_FOUND, f"No workflow '{name}' (known: {known})")
     return entry
 
 
@@ -64,8 +65,7 @@ def _svg(machine: type[TurnoverMachine], active: str | None = None) -> Response:
         return Response(diagrams.svg(machine, active), media_type=SVG_TYPE)
     except diagrams.GraphvizNotFoundError:
         raise ApiError(
-            501,
-            "GRAPHVIZ_NOT_INSTALLED",
+            GRAPHVIZ_NOT_INSTALLED,
             "SVG diagrams need Graphviz's `dot` on the server; use diagram.mmd (Mermaid)",
         ) from None
 

@@ -162,6 +162,7 @@ def test_turnover_diagrams_writes_pages_and_svgs(tmp_path: Path) -> None:
     assert names == [
         "booking-lifecycle.md",
         "booking-lifecycle.svg",
+        "error-codes.md",
         "index.md",
         "room-turnover.md",
         "room-turnover.svg",
@@ -179,4 +180,4 @@ def test_turnover_diagrams_without_graphviz_explains_and_writes_the_pages(
     result = CliRunner().invoke(app, ["diagrams", "--output", str(output)])
     assert result.exit_code == 0, result.output
     assert "Graphviz" in result.output and "apt-get install graphviz" in result.output
-    assert sorted(path.suffix for path in output.iterdir()) == [".md", ".md", ".md"]
+    assert sorted(path.suffix for path in output.iterdir()) == [".md"] * 4

@@ -12,6 +12,7 @@ from pathlib import Path
 from workflows.documentation import diagrams
 from workflows.documentation.introspection import EventInfo, MachineDefinition, StateInfo, describe
 from workflows.documentation.registry import MACHINES, RegisteredMachine
+from workflows.machines.errors import ERROR_CODES
 
 DEFAULT_OUTPUT = Path("docs/workflows")
 NO_GRAPHVIZ = (
@@ -47,10 +48,30 @@ def write_pages(output: Path = DEFAULT_OUTPUT) -> DiagramReport:
 
 def markdown_pages() -> dict[str, str]:
     """File name -> Markdown text of every page (no SVG: that needs Graphviz)."""
-    pages = {"index.md": index_page()}
+    pages = {"index.md": index_page(), "error-codes.md": error_codes_page()}
     for entry in MACHINES:
         pages[f"{entry.name}.md"] = machine_page(entry)
     return pages
+
+
+def error_codes_page() -> str:
+    """Every code of the registry (`workflows/machines/errors.py`), by HTTP status."""
+    lines = [
+        GENERATED.format(module="workflows/machines/errors.py"),
+        "",
+        "# Error codes",
+        "",
+        "Every error the API answers has the envelope",
+        '`{"error": {"code": "...", "message": "..."}}` (`VALIDATION_ERROR` adds `details`).',
+        "These are all the codes, from the one registry that defines them. Which rule of",
+        "which machine gives which 409 is listed under *Refusals* on each workflow page.",
+        "",
+        "| Code | HTTP | Usual message | When |",
+        "| --- | --- | --- | --- |",
+    ]
+    for code in sorted(ERROR_CODES.values(), key=lambda c: (c.http_status, c.name)):
+        lines.append(f"| `{code.name}` | {code.http_status} | {code.message} | {code.when} |")
+    return "\n".join(lines) + "\n"
 
 
 def _write(path: Path, content: bytes) -> Path:
@@ -96,6 +117,7 @@ def machine_page(entry: RegisteredMachine) -> str:
         ],
         _states_table(d),
         _events_table(d),
+        _permissions_table(d),
         _refusals_table(d),
         _callbacks_table(d),
         ["## On every transition", "", d.every_transition, ""],
@@ -168,6 +190,26 @@ def _event_row(event: EventInfo, row: tuple[list[str], str, list[str], list[str]
         f"| `{event.name}` | {froms} → `{target}` | {_codes(guards)} | {_codes(hooks, ' → ')} "
         f"| {_codes([event.realtime_event] if event.realtime_event else [])} | {fired_by} |"
     )
+
+
+def _permissions_table(d: MachineDefinition) -> list[str]:
+    lines = [
+        "## Who may fire it",
+        "",
+        "Staff roles that may fire each event (a superuser may fire every one), and the event",
+        "of another machine it fires right after its own transition, in the same transaction.",
+        "",
+        "| Event | Roles | Then drives |",
+        "| --- | --- | --- |",
+    ]
+    for event in d.events:
+        if event.roles is None:
+            roles = "only driven by another machine's transition"
+        else:
+            roles = ", ".join(event.roles) if event.roles else "superusers only"
+        drives = f"`{event.drives}`" if event.drives else "—"
+        lines.append(f"| `{event.name}` | {roles} | {drives} |")
+    return [*lines, ""]
 
 
 def _refusals_table(d: MachineDefinition) -> list[str]:

@@ -11,7 +11,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from workflows.documentation.registry import RegisteredMachine
-from workflows.machines.base import NOT_AVAILABLE, TurnoverMachine, guard_names
+from workflows.machines.base import (
+    NOT_AVAILABLE,
+    ROLE_MAY_NOT,
+    SUPERUSERS_ONLY,
+    Refusal,
+    TurnoverMachine,
+    guard_names,
+    refusal_of_guard,
+)
 from workflows.machines.realtime_events import hotel_channel
 from workflows.machines.recorder import TransitionRecorder
 
@@ -47,6 +55,10 @@ class EventInfo(BaseModel):
     realtime_event: str | None
     fired_by: str
     services: list[str]
+    # Roles that may fire it (a superuser may fire every event); None: only ever driven.
+    roles: list[str] | None
+    # "<machine class>.<event>" this event fires after its own transition, if any.
+    drives: str | None
     transitions: list[TransitionInfo]
     refusals: list[RefusalInfo]
 
@@ -169,11 +181,15 @@ def _event_info(
     machine = entry.machine
     own = [t for t in transitions if t.event == event]
     fired_by = entry.fired_by[event]
+    roles = machine.who_may_fire.get(event)
+    drive = machine.drives.get(event)
     return EventInfo(
         name=event,
         realtime_event=getattr(machine, "realtime_events", {}).get(event),
         fired_by=fired_by.who.value,
         services=fired_by.service_names,
+        roles=None if roles is None else [role.value for role in roles],
+        drives=f"{drive.machine.__name__}.{drive.event}" if drive else None,
         transitions=own,
         refusals=_refusals(machine, event, own),
     )
@@ -187,15 +203,22 @@ def _refusals(
     sources = list(dict.fromkeys(t.from_state for t in transitions))
     refusals = []
     if len(sources) < len(machine.states):
-        code, message = machine.unavailable.get(event, NOT_AVAILABLE)
         when = f"in a state other than {', '.join(sources)}"
-        refusals.append(RefusalInfo(when=when, code=code, message=message))
+        refusals.append(_refusal_info(when, machine.unavailable.get(event, NOT_AVAILABLE)))
     for guard in dict.fromkeys(g for t in transitions for g in t.guards):
-        code, message = machine.guard_refusals[(event, guard)]
-        refusals.append(RefusalInfo(when=f"{guard} is false", code=code, message=message))
+        refusal = refusal_of_guard(machine, guard, event)
+        refusals.append(_refusal_info(f"{guard} is false", refusal))
+    roles = machine.who_may_fire.get(event)
+    if roles is not None:
+        refusal = ROLE_MAY_NOT if roles else SUPERUSERS_ONLY
+        refusals.append(_refusal_info("the caller's role may not fire it", refusal))
     for refusal in refusals:
         refusal.message = refusal.message.replace("{event}", event)
     return refusals
+
+
+def _refusal_info(when: str, refusal: Refusal) -> RefusalInfo:
+    return RefusalInfo(when=when, code=refusal.code.name, message=refusal.message)
 
 
 def _callbacks(

@@ -61,10 +61,9 @@ def _room_fired_by() -> dict[str, FiredBy]:
         "check_in": FiredBy(Firer.BOOKING_SERVICES, (check_in_booking,)),
         "check_out": FiredBy(Firer.BOOKING_SERVICES, (checkout_booking, bulk_checkout)),
     }
-    for event in RoomTurnover.housekeeping_events:
+    for event in RoomTurnover.directly:
         fired_by[event] = FiredBy(Firer.STAFF, (transition_room,))
-    for event in RoomTurnover.superuser_events:
-        fired_by[event] = FiredBy(Firer.SUPERUSER, (bulk_checkout,))
+    fired_by["force_checkout"] = FiredBy(Firer.SUPERUSER, (bulk_checkout,))
     return fired_by
 
 

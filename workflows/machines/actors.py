@@ -1,8 +1,24 @@
-"""Who fires a transition: recorded in every log row, checked by permission guards."""
+"""Who fires a transition: recorded in every log row, checked against `who_may_fire`."""
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from storage.models import Staff
+
+
+class Role(StrEnum):
+    FRONT_DESK = "front_desk"
+    HOUSEKEEPER = "housekeeper"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+
+
+# Who may fire an event, as the machines' `who_may_fire` tables use it. A superuser may
+# fire every event; an empty tuple means superusers only.
+FRONT_DESK = (Role.FRONT_DESK, Role.MANAGER)
+HOUSEKEEPING = (Role.HOUSEKEEPER, Role.SUPERVISOR, Role.MANAGER)
+SUPERVISION = (Role.SUPERVISOR, Role.MANAGER)
+SUPERUSERS_ONLY: tuple[Role, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -10,10 +26,20 @@ class Actor:
     username: str
     is_superuser: bool = False
     staff_id: int | None = None
+    role: Role = Role.FRONT_DESK
 
     @classmethod
     def from_staff(cls, staff: Staff) -> "Actor":
-        return cls(username=staff.username, is_superuser=staff.is_superuser, staff_id=staff.id)
+        role = Role(getattr(staff, "role", Role.FRONT_DESK))
+        return cls(
+            username=staff.username,
+            is_superuser=staff.is_superuser,
+            staff_id=staff.id,
+            role=role,
+        )
+
+    def may_fire(self, roles: tuple[Role, ...]) -> bool:
+        return self.is_superuser or self.role in roles
 
 
 SYSTEM = Actor(username="system", is_superuser=True)

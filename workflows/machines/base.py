@@ -1,11 +1,21 @@
 """What every Turnover machine shares: how it binds to a row, fires events, explains refusals.
 
-A machine is built per operation around one database row (`model=`, `state_field=`) and a
-`TransitionContext` (session, actor, source, clock). Guards are plain `cond` methods, so
-`enabled_events()` can evaluate them for a UI; when an event is refused, `fire` works out
-which rule said no and raises a `TransitionRefused` with that rule's stable code.
+A machine is built around one database row (`model=`, `state_field=`) and a
+`TransitionContext` (session, actor, source, clock). Each machine declares, beside its
+transitions:
+- its guards with `@guard(event=Refusal(...))`: the code and message a caller gets when
+  that guard stops that event (`enabled_events()` evaluates the same guards for a UI);
+- `unavailable`: the refusal of an event the current state has no transition for;
+- `who_may_fire`: which staff roles may fire each event (a superuser may fire every one);
+  events missing there are only ever driven by another machine;
+- `drives`: the events of other machines an event fires after its own transition (a
+  booking's checkout checks its room out);
+- `repeatable`: events that, repeated once done, change nothing and refuse nothing.
+`fire` applies all of it, in that one place.
 """
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -16,17 +26,63 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from storage.models import Hotel
 from storage.timestamps import utc_now
-from workflows.machines.actors import Actor
-from workflows.machines.errors import TransitionRefused
+from workflows.machines.actors import Actor, Role
+from workflows.machines.errors import (
+    PERMISSION_DENIED,
+    TRANSITION_NOT_ALLOWED,
+    ErrorCode,
+    TransitionRefused,
+)
 from workflows.machines.recorder import TransitionRecorder
 
-TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"
 
-# (code, message) of a refusal; the message may use {event}, {state} and {entity}.
-Refusal = tuple[str, str]
-# The refusal of an event the current state has no transition for, unless `unavailable`
-# names another.
-NOT_AVAILABLE: Refusal = (TRANSITION_NOT_ALLOWED, "Cannot {event} {entity} while it is {state}")
+@dataclass(frozen=True)
+class Refusal:
+    """What a caller is told when an event is refused. The message may use {event},
+    {state} and {entity}."""
+
+    code: ErrorCode
+    message: str
+
+    def error(self, machine: "TurnoverMachine", event: str) -> TransitionRefused:
+        entity = machine.entity_label()
+        message = self.message.format(event=event, state=machine.status, entity=entity)
+        return TransitionRefused(message, code=self.code)
+
+
+NOT_AVAILABLE = Refusal(TRANSITION_NOT_ALLOWED, "Cannot {event} {entity} while it is {state}")
+UNKNOWN_EVENT = Refusal(TRANSITION_NOT_ALLOWED, "Unknown event '{event}' for {entity}")
+SUPERUSERS_ONLY = Refusal(PERMISSION_DENIED, "Only a superuser may {event} {entity}")
+ROLE_MAY_NOT = Refusal(PERMISSION_DENIED, "A {role} may not {event} {entity}")
+NOT_DIRECTLY = Refusal(TRANSITION_NOT_ALLOWED, "Cannot {event} {entity} directly")
+
+
+def guard(**refusals: Refusal) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
+    """Declare a guard method and, per event it guards, the refusal when it says no.
+    The guard notes on the machine that it said no, so a refusal needs no second look."""
+
+    def declare(method: Callable[[Any], bool]) -> Callable[[Any], bool]:
+        @functools.wraps(method)
+        def checked(machine: "TurnoverMachine") -> bool:
+            allowed = method(machine)
+            if not allowed:
+                machine.failed_guard = method.__name__
+            return allowed
+
+        checked.refusals = refusals  # type: ignore[attr-defined]
+        return checked
+
+    return declare
+
+
+@dataclass(frozen=True)
+class Drive:
+    """After this machine's transition, fire `event` on the machine bound to the row
+    `related[related_row]` (e.g. the booking's room)."""
+
+    machine: type["TurnoverMachine"]
+    related_row: str
+    event: str
 
 
 @dataclass
@@ -57,16 +113,17 @@ class TurnoverMachine(TransitionRecorder, StateMachine):
 
     entity_kind: ClassVar[str]
     status_field: ClassVar[str]
-    # Why an event is refused when the current state has no transition for it.
     unavailable: ClassVar[dict[str, Refusal]] = {}
-    # Why an event is refused when a guard returns False, by (event, guard method name).
-    guard_refusals: ClassVar[dict[tuple[str, str], Refusal]] = {}
+    who_may_fire: ClassVar[dict[str, tuple[Role, ...]]] = {}
+    drives: ClassVar[dict[str, Drive]] = {}
+    repeatable: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, row: SQLModel, ctx: TransitionContext, **related: Any) -> None:
         self.ctx = ctx
         self.related = related
         # Set by hooks that need the audit row to carry more (e.g. a deleted-rows snapshot).
         self.log_details: dict[str, Any] | None = None
+        self.failed_guard: str | None = None
         super().__init__(model=row, state_field=self.status_field)
 
     # --- what the recorder and the messages need to know about the row --------------------
@@ -87,36 +144,97 @@ class TurnoverMachine(TransitionRecorder, StateMachine):
 
     # --- firing ---------------------------------------------------------------------------
 
-    def fire(self, event: str) -> None:
-        """Send `event`; a refusal raises `TransitionRefused` with the rule's code."""
+    def fire(self, event: str, *, driven: bool = False, drive: bool = True) -> bool:
+        """Send `event`, then (unless not `drive`) the events it drives. Returns False,
+        writing nothing, when a repeatable event is repeated. Raises `TransitionRefused` with
+        the rule's code when the caller may not fire it or the machine refuses it. `driven`:
+        fired by another machine's transition, whose caller's permission covers this one."""
+        if event in self.repeatable and self.status == self.target_of(event):
+            self.check_repeat(event)
+            return False
+        if not driven:
+            self.check_permission(event)
+        self.failed_guard = None
         try:
             self.send(event)
         except TransitionNotAllowed:
             raise self.refusal(event) from None
+        if drive:
+            self.drive(event)
+        return True
+
+    def fire_by_name(self, event: str) -> bool:
+        """`fire` for an event named by a caller (a room's transitions endpoint): only the
+        events `directly` lists, the others are refused with the reason the machine gives."""
+        if event not in self.directly:
+            raise self.not_fired_directly(event)
+        return self.fire(event)
+
+    # Events a caller may name (`fire_by_name`); machines override.
+    directly: ClassVar[tuple[str, ...]] = ()
+
+    def not_fired_directly(self, event: str) -> TransitionRefused:
+        return NOT_DIRECTLY.error(self, event)
+
+    def check_repeat(self, event: str) -> None:
+        """Called when a repeatable event is repeated: refuse a repeat that asks for
+        something else than what was done (machines override)."""
+
+    @classmethod
+    def permits(cls, actor: Actor, event: str) -> bool:
+        """Whether `actor`'s role may fire `event` (driven-only events: nobody directly)."""
+        return event in cls.who_may_fire and actor.may_fire(cls.who_may_fire[event])
+
+    def check_permission(self, event: str) -> None:
+        if event not in self.who_may_fire:
+            return  # unknown or driven-only events are refused by the machine itself
+        roles = self.who_may_fire[event]
+        if self.ctx.actor.may_fire(roles):
+            return
+        refusal = SUPERUSERS_ONLY if not roles else ROLE_MAY_NOT
+        message = refusal.message.replace("{role}", self.ctx.actor.role.value)
+        raise Refusal(refusal.code, message).error(self, event)
+
+    def drive(self, event: str) -> None:
+        coupling = self.drives.get(event)
+        if coupling is None:
+            return
+        row = self.related[coupling.related_row]
+        coupling.machine(row, self.ctx, **{self.entity_kind: self.model}).fire(
+            coupling.event, driven=True
+        )
 
     def enabled_event_names(self) -> list[str]:
-        """Events whose transition exists here and whose guards pass (a UI's buttons)."""
-        return [event.id for event in self.enabled_events()]
+        """Events the actor may fire here now: their transition exists, its guards pass
+        and the actor's role may fire them (a UI's buttons)."""
+        actor = self.ctx.actor
+        return [
+            event.id
+            for event in self.enabled_events()
+            if event.id not in self.who_may_fire or actor.may_fire(self.who_may_fire[event.id])
+        ]
+
+    @classmethod
+    def target_of(cls, event: str) -> str | None:
+        """The state `event` leads to, when every transition of it leads to the same one."""
+        targets = {
+            transition.target.value
+            for state in cls.states
+            for transition in state.transitions
+            if transition.match(event)
+        }
+        return targets.pop() if len(targets) == 1 else None
 
     def refusal(self, event: str) -> TransitionRefused:
-        state = self.states_map[self.status]
-        candidates = [t for t in state.transitions if t.match(event)]
-        if not candidates:
-            known = any(e.id == event for e in self.events)
-            default = NOT_AVAILABLE
-            if not known:
-                default = (TRANSITION_NOT_ALLOWED, "Unknown event '{event}' for {entity}")
-            return self._refusal(self.unavailable.get(event, default), event)
-        for transition in candidates:
-            for guard in guard_names(transition):
-                if not getattr(self, guard)():
-                    return self._refusal(self.guard_refusals[(event, guard)], event)
-        return self._refusal((TRANSITION_NOT_ALLOWED, "Cannot {event} {entity} now"), event)
+        if self.failed_guard is not None:
+            return refusal_of_guard(type(self), self.failed_guard, event).error(self, event)
+        if not any(e.id == event for e in self.events):
+            return UNKNOWN_EVENT.error(self, event)
+        return self.unavailable.get(event, NOT_AVAILABLE).error(self, event)
 
-    def _refusal(self, refusal: Refusal, event: str) -> TransitionRefused:
-        code, template = refusal
-        message = template.format(event=event, state=self.status, entity=self.entity_label())
-        return TransitionRefused(message, code=code)
+
+def refusal_of_guard(machine: type[TurnoverMachine], guard_name: str, event: str) -> Refusal:
+    return getattr(machine, guard_name).refusals[event]
 
 
 def guard_names(transition: Any) -> list[str]:

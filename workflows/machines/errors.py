@@ -1,43 +1,201 @@
-"""Domain errors with stable codes. The API maps codes to HTTP statuses; nothing here knows HTTP."""
+"""Every error code the project answers, in one registry, and the domain errors that carry them.
+
+An `ErrorCode` is the code, its HTTP status, its usual message and when it happens. The
+machines' refusals, the API's error envelope and OpenAPI document, and the docs' error table
+(`docs/workflows/error-codes.md`, written by `turnover diagrams`) all read this registry:
+a new code is one `_code(...)` line here. Nothing here knows HTTP beyond the number.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    name: str
+    http_status: int
+    message: str  # the usual message; a refusal may say more
+    when: str  # for the docs' table
+
+    def __str__(self) -> str:
+        return self.name
+
+
+ERROR_CODES: dict[str, ErrorCode] = {}
+
+
+def _code(name: str, http_status: int, message: str, when: str) -> ErrorCode:
+    code = ErrorCode(name, http_status, message, when)
+    ERROR_CODES[name] = code
+    return code
+
+
+def http_status_of(code: str) -> int:
+    """The HTTP status of `code`; a code nobody registered is a refusal (409)."""
+    known = ERROR_CODES.get(code)
+    return known.http_status if known else 409
+
+
+BAD_REQUEST = _code(
+    "BAD_REQUEST", 400, "The request could not be read", "a request the server cannot read at all"
+)
+NOT_AUTHENTICATED = _code(
+    "NOT_AUTHENTICATED",
+    401,
+    "A valid bearer token is required",
+    "no `Authorization: Bearer` header, or the token is unknown",
+)
+PERMISSION_DENIED = _code(
+    "PERMISSION_DENIED",
+    403,
+    "You do not have permission to do this",
+    "the hotel in the path is not the caller's; the caller's role may not fire the event "
+    "(see *Who may fire it* on each workflow page); a non-superuser asks for destructive "
+    "bulk checkout or `force_checkout`",
+)
+BOOKING_NOT_FOUND = _code(
+    "BOOKING_NOT_FOUND",
+    404,
+    "Booking not found",
+    "no booking with that id in the caller's hotel",
+)
+ROOM_NOT_FOUND = _code(
+    "ROOM_NOT_FOUND",
+    404,
+    "Room not found",
+    "no room with that number in the caller's hotel (in bulk checkout: reported per room "
+    "in `results.errors`)",
+)
+HOTEL_NOT_FOUND = _code(
+    "HOTEL_NOT_FOUND",
+    404,
+    "Hotel not found",
+    "the hotel does not exist (seen by the CLI; over HTTP a foreign slug is `PERMISSION_DENIED`)",
+)
+WORKFLOW_NOT_FOUND = _code(
+    "WORKFLOW_NOT_FOUND",
+    404,
+    "No such workflow",
+    "`/api/workflows/{name}/` with a name that is not a workflow",
+)
+PUSHER_NOT_CONFIGURED = _code(
+    "PUSHER_NOT_CONFIGURED",
+    404,
+    "Pusher is not configured on this server",
+    "`POST /api/pusher/auth` on a server without Pusher credentials",
+)
+NOT_FOUND = _code("NOT_FOUND", 404, "Not found", "no such path")
+METHOD_NOT_ALLOWED = _code(
+    "METHOD_NOT_ALLOWED", 405, "Method not allowed", "e.g. `GET` on a checkout path"
+)
+NOT_CHECKED_IN = _code(
+    "NOT_CHECKED_IN",
+    409,
+    "Booking must be checked in to check out",
+    "checking out a booking that is not `CHECKED_IN` (and not already `COMPLETED`)",
+)
+CHECKOUT_FAILED = _code(
+    "CHECKOUT_FAILED",
+    409,
+    "Checkout failed",
+    "the booking has no assigned room, or its room belongs to another hotel; a room with a "
+    "booking in house checked out without its booking",
+)
+CHECKIN_FAILED = _code(
+    "CHECKIN_FAILED",
+    409,
+    "Check-in failed",
+    "the booking's room is not `READY_FOR_GUEST`, or the booking is already checked in to "
+    "another room",
+)
+TRANSITION_NOT_ALLOWED = _code(
+    "TRANSITION_NOT_ALLOWED",
+    409,
+    "This transition is not allowed now",
+    "the machine has no such transition from the current state; the message names the event "
+    "and the state (e.g. `Cannot start_cleaning room 101 while it is OCCUPIED`), or the event "
+    "is unknown, or it is not fired directly on that machine",
+)
+CONCURRENT_UPDATE = _code(
+    "CONCURRENT_UPDATE",
+    409,
+    "Changed by another request at the same moment; repeat the request",
+    "another request changed the same booking or room at the same moment and retries did not "
+    "settle it; repeat the request",
+)
+STAFF_EXISTS = _code(
+    "STAFF_EXISTS",
+    409,
+    "Staff member already exists",
+    "`turnover create-staff` with a username already taken in that hotel",
+)
+INVALID_SEED = _code(
+    "INVALID_SEED", 422, "Invalid seed file", "`turnover seed` with a file it cannot load (CLI)"
+)
+PAYLOAD_TOO_LARGE = _code(
+    "PAYLOAD_TOO_LARGE", 413, "The request body is too large", "a request body over 64 KiB"
+)
+UNSUPPORTED_MEDIA_TYPE = _code(
+    "UNSUPPORTED_MEDIA_TYPE",
+    415,
+    "Unsupported media type",
+    "the server cannot read the body's media type",
+)
+VALIDATION_ERROR = _code(
+    "VALIDATION_ERROR",
+    422,
+    "The request is not valid",
+    "malformed JSON, wrong types, unknown fields, out-of-range numbers, over-long strings; "
+    "`details` lists each field",
+)
+INTERNAL_ERROR = _code(
+    "INTERNAL_ERROR",
+    500,
+    "Internal error",
+    "an unexpected failure; the message carries the request id logged on the server",
+)
+GRAPHVIZ_NOT_INSTALLED = _code(
+    "GRAPHVIZ_NOT_INSTALLED",
+    501,
+    "Graphviz is not installed on this server",
+    "an SVG diagram was asked for and the server has no Graphviz `dot` (use `.mmd`)",
+)
 
 
 class DomainError(Exception):
     code = "DOMAIN_ERROR"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | None = None, *, code: str | ErrorCode | None = None) -> None:
         if code is not None:
-            self.code = code
+            self.code = str(code)
+        self.message = message or ERROR_CODES[self.code].message
+        super().__init__(self.message)
 
 
 class BookingNotFound(DomainError):
-    code = "BOOKING_NOT_FOUND"
+    code = BOOKING_NOT_FOUND.name
 
 
 class RoomNotFound(DomainError):
-    code = "ROOM_NOT_FOUND"
+    code = ROOM_NOT_FOUND.name
 
 
 class HotelNotFound(DomainError):
-    code = "HOTEL_NOT_FOUND"
+    code = HOTEL_NOT_FOUND.name
 
 
 class TransitionRefused(DomainError):
     """A machine refused an event: not available in this state, or a guard said no.
 
-    `code` says which rule: NOT_CHECKED_IN, CHECKOUT_FAILED, CHECKIN_FAILED,
-    PERMISSION_DENIED or TRANSITION_NOT_ALLOWED.
-    """
+    `code` says which rule (the machines declare the code and message of each)."""
 
-    code = "TRANSITION_NOT_ALLOWED"
+    code = TRANSITION_NOT_ALLOWED.name
 
 
 class ConcurrentTransition(DomainError):
     """Another transaction changed the entity's state first (the compare-and-set lost)."""
 
-    code = "CONCURRENT_UPDATE"
+    code = CONCURRENT_UPDATE.name
 
 
 class InvalidSeed(DomainError):
-    code = "INVALID_SEED"
+    code = INVALID_SEED.name

@@ -14,7 +14,9 @@ from storage.models import (
     RoomServiceOrder,
 )
 from storage.timestamps import iso_z
-from workflows.machines.base import Refusal, TurnoverMachine
+from workflows.machines.actors import FRONT_DESK, HOUSEKEEPING, SUPERUSERS_ONLY, SUPERVISION, Role
+from workflows.machines.base import Refusal, TurnoverMachine, guard
+from workflows.machines.errors import PERMISSION_DENIED, TRANSITION_NOT_ALLOWED, TransitionRefused
 from workflows.machines.realtime_events import ROOM_STATUS_CHANGED, room_status_changed
 
 CHECKOUT_HOOKS = [
@@ -68,9 +70,19 @@ class RoomTurnover(TurnoverMachine):
         on=FORCE_CHECKOUT_HOOKS,
     )
 
-    # Events staff fire on a room directly. check_in / check_out belong to a booking's
-    # check-in and checkout; force_checkout to destructive bulk checkout.
-    housekeeping_events: ClassVar[tuple[str, ...]] = (
+    who_may_fire: ClassVar[dict[str, tuple[Role, ...]]] = {
+        "check_out": FRONT_DESK,  # a ghost room's (see `clear_ghost_room`)
+        "start_cleaning": HOUSEKEEPING,
+        "finish_cleaning": HOUSEKEEPING,
+        "pass_inspection": SUPERVISION,
+        "fail_inspection": SUPERVISION,
+        "take_out_of_order": SUPERVISION,
+        "return_to_service": SUPERVISION,
+        "force_checkout": SUPERUSERS_ONLY,
+    }
+    # Events staff name on a room (its transitions endpoint); the others are fired by the
+    # booking's check-in and checkout, and by destructive bulk checkout.
+    directly: ClassVar[tuple[str, ...]] = (
         "start_cleaning",
         "finish_cleaning",
         "pass_inspection",
@@ -78,17 +90,16 @@ class RoomTurnover(TurnoverMachine):
         "take_out_of_order",
         "return_to_service",
     )
-    superuser_events: ClassVar[tuple[str, ...]] = ("force_checkout",)
+    fired_elsewhere: ClassVar[dict[str, str]] = {
+        "check_in": "Cannot check_in {entity} directly: check_in the booking instead",
+        "check_out": "Cannot check_out {entity} directly: check_out the booking instead",
+        "force_checkout": "Cannot force_checkout {entity} here: use destructive bulk checkout",
+    }
     realtime_events: ClassVar[dict[str, str]] = {
         event: ROOM_STATUS_CHANGED
-        for event in (*housekeeping_events, "check_in", "check_out", "force_checkout")
+        for event in (*directly, "check_in", "check_out", "force_checkout")
     }
-    guard_refusals: ClassVar[dict[tuple[str, str], Refusal]] = {
-        ("force_checkout", "actor_is_superuser"): (
-            "PERMISSION_DENIED",
-            "Only a superuser may force_checkout {entity}",
-        ),
-    }
+    GHOST_ROOM_NOTE = "ghost room: occupied with no in-house booking"
 
     def entity_label(self) -> str:
         return f"room {self.model.room_number}"
@@ -106,8 +117,27 @@ class RoomTurnover(TurnoverMachine):
         )
         return self.realtime_events[event], payload
 
+    def not_fired_directly(self, event: str) -> TransitionRefused:
+        template = self.fired_elsewhere.get(event)
+        if template is None:
+            events = ", ".join(self.directly)
+            template = f"Unknown housekeeping event '{{event}}' for {{entity}} (one of: {events})"
+        return Refusal(TRANSITION_NOT_ALLOWED, template).error(self, event)
+
+    def clear_ghost_room(self) -> bool:
+        """The ghost-room rule: an OCCUPIED room with no booking in house (the caller has
+        checked) is checked out on its own, with a note saying so. False when the room
+        needs nothing."""
+        if self.status != self.occupied.value:
+            return False
+        self.ctx.note = self.GHOST_ROOM_NOTE
+        return self.fire("check_out")
+
     # --- guards ---------------------------------------------------------------------------
 
+    @guard(
+        force_checkout=Refusal(PERMISSION_DENIED, "Only a superuser may force_checkout {entity}")
+    )
     def actor_is_superuser(self) -> bool:
         return self.ctx.actor.is_superuser
 

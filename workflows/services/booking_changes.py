@@ -4,13 +4,12 @@ Both fire a BookingLifecycle event on a CONFIRMED booking. Repeating one that al
 happened returns the booking as it stands, with nothing written.
 """
 
-from storage.unit_of_work import UnitOfWork, transaction
+from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
-from workflows.machines.base import TransitionContext
 from workflows.machines.booking_lifecycle import BookingLifecycle
 from workflows.services.checkout import BookingOutcome, BookingRef
-from workflows.services.lookups import load_assigned_room, load_booking, load_hotel
 from workflows.services.retries import retry_on_conflict
+from workflows.services.scope import hotel_scope
 
 
 @retry_on_conflict
@@ -23,9 +22,7 @@ def cancel_booking(
     uow: UnitOfWork | None = None,
 ) -> BookingOutcome:
     """CONFIRMED -> CANCELLED."""
-    return _end_before_arrival(
-        booking, "cancel", BookingLifecycle.cancelled.value, performed_by, note, source, uow
-    )
+    return _end_before_arrival(booking, "cancel", performed_by, note, source, uow)
 
 
 @retry_on_conflict
@@ -38,26 +35,20 @@ def mark_no_show(
     uow: UnitOfWork | None = None,
 ) -> BookingOutcome:
     """CONFIRMED -> NO_SHOW: the guest never arrived."""
-    return _end_before_arrival(
-        booking, "mark_no_show", BookingLifecycle.no_show.value, performed_by, note, source, uow
-    )
+    return _end_before_arrival(booking, "mark_no_show", performed_by, note, source, uow)
 
 
 def _end_before_arrival(
     booking: BookingRef,
     event: str,
-    final_status: str,
     performed_by: Actor,
     note: str | None,
     source: str,
     uow: UnitOfWork | None,
 ) -> BookingOutcome:
-    with transaction(uow) as tx:
-        hotel = load_hotel(tx.session, booking.hotel_slug)
-        record = load_booking(tx.session, hotel, booking.booking_id)
-        room = load_assigned_room(tx.session, record)
-        if record.status == final_status:
-            return BookingOutcome(record, room, unchanged=True)
-        ctx = TransitionContext(tx.session, hotel, performed_by, source, note=note)
-        BookingLifecycle(record, ctx, room=room).fire(event)
-        return BookingOutcome(record, room)
+    with hotel_scope(booking.hotel_slug, uow) as scope:
+        record = scope.booking(booking.booking_id)
+        room = scope.assigned_room(record)
+        ctx = scope.context(performed_by, source, note)
+        changed = BookingLifecycle(record, ctx, room=room).fire(event)
+        return BookingOutcome(record, room, unchanged=not changed)

@@ -22,11 +22,17 @@ from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
 from workflows.machines.base import TransitionContext
 from workflows.machines.booking_lifecycle import BookingLifecycle
-from workflows.machines.errors import ConcurrentTransition, DomainError, TransitionRefused
+from workflows.machines.errors import (
+    PERMISSION_DENIED,
+    ConcurrentTransition,
+    DomainError,
+    TransitionRefused,
+)
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.checkout import check_out_loaded
-from workflows.services.lookups import FRESH, load_hotel
+from workflows.services.lookups import FRESH
 from workflows.services.retries import retry_on_conflict
+from workflows.services.scope import hotel_scope
 
 
 @dataclass
@@ -53,18 +59,18 @@ def bulk_checkout(
     performed_by: Actor,
     destructive: bool = False,
     source: str = "bulk_checkout",
+    uow: UnitOfWork | None = None,
 ) -> BulkCheckoutResult:
-    if destructive and not performed_by.is_superuser:
+    if destructive and not RoomTurnover.permits(performed_by, "force_checkout"):
         raise TransitionRefused(
-            "Destructive bulk checkout requires a superuser", code="PERMISSION_DENIED"
+            "Destructive bulk checkout requires a superuser", code=PERMISSION_DENIED
         )
     room_ids = list(dict.fromkeys(room_ids))  # each room once, in the order given
     result = BulkCheckoutResult(hotel_slug, len(room_ids), destructive)
-    with UnitOfWork() as uow:
-        hotel = load_hotel(uow.session, hotel_slug)
-        rooms = _rooms_by_id(uow.session, hotel, room_ids)
-        in_house = _in_house_bookings(uow.session, list(rooms))
-        job = _RoomJob(uow, hotel, performed_by, source)
+    with hotel_scope(hotel_slug, uow) as scope:
+        rooms = _rooms_by_id(scope.session, scope.hotel, room_ids)
+        in_house = _in_house_bookings(scope.session, list(rooms))
+        job = _RoomJob(scope.uow, scope.hotel, performed_by, source)
         check_out_room = job.force if destructive else job.check_out
         for room_id in room_ids:
             room = rooms.get(room_id)
@@ -79,7 +85,6 @@ def bulk_checkout(
             result.checked_out_bookings.extend(done.checked_out_bookings)
             if done.cleared:
                 result.rooms_cleared.append(room.room_number)
-        uow.commit()
     return result
 
 
@@ -125,29 +130,25 @@ class _RoomJob:
             room = _rooms_by_id(session, self.hotel, [room_id])[room_id]
             return work(room, _in_house_bookings(session, [room_id])[room_id])
 
+    def _context(self, note: str | None = None) -> TransitionContext:
+        return TransitionContext(self.uow.session, self.hotel, self.actor, self.source, note=note)
+
     def _check_out(self, room: Room, bookings: list[Booking]) -> _RoomDone:
         done = _RoomDone()
         for booking in bookings:
-            outcome = check_out_loaded(
-                self.uow.session, self.hotel, booking, room, self.actor, self.source
-            )
+            outcome = check_out_loaded(self._context(), booking, room)
             if not outcome.unchanged:
                 done.checked_out_bookings.append(booking.booking_id)
-        if not bookings and room.room_status == RoomTurnover.occupied.value:
-            note = "ghost room: occupied with no in-house booking"
-            ctx = TransitionContext(
-                self.uow.session, self.hotel, self.actor, self.source, note=note
-            )
-            RoomTurnover(room, ctx).fire("check_out")
-            done.cleared = True
+        if not bookings:
+            done.cleared = RoomTurnover(room, self._context()).clear_ghost_room()
         return done
 
     def _force(self, room: Room, bookings: list[Booking]) -> _RoomDone:
-        ctx = TransitionContext(
-            self.uow.session, self.hotel, self.actor, self.source, note="destructive bulk checkout"
-        )
+        """Bookings are completed on their own (their room is forced just after), then the
+        room is forced to CHECKOUT_DIRTY whatever its state."""
+        ctx = self._context("destructive bulk checkout")
         for booking in bookings:
-            BookingLifecycle(booking, ctx, room=room).fire("check_out")
+            BookingLifecycle(booking, ctx, room=room).complete_for_forced_room()
         RoomTurnover(room, ctx).fire("force_checkout")
         return _RoomDone([booking.booking_id for booking in bookings], cleared=True)
 

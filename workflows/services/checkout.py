@@ -1,19 +1,16 @@
 """THE checkout. The primary endpoint and the legacy endpoint call `checkout_booking`, bulk
 checkout its core `check_out_loaded`; what a checkout does to the data lives in the
-machines' hooks."""
+machines and their hooks (the booking's `check_out` drives the room's)."""
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
-
-from storage.models import Booking, Hotel, Room
-from storage.unit_of_work import UnitOfWork, transaction
+from storage.models import Booking, Room
+from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
 from workflows.machines.base import TransitionContext
 from workflows.machines.booking_lifecycle import BookingLifecycle
-from workflows.machines.room_turnover import RoomTurnover
-from workflows.services.lookups import load_assigned_room, load_booking, load_hotel
 from workflows.services.retries import retry_on_conflict
+from workflows.services.scope import hotel_scope
 
 
 @dataclass(frozen=True)
@@ -43,31 +40,18 @@ def checkout_booking(
     """Check a booking out: booking CHECKED_IN -> COMPLETED, room OCCUPIED -> CHECKOUT_DIRTY.
 
     Idempotent: a COMPLETED booking is returned as it stands, with nothing written. Runs in
-    its own transaction, or as a savepoint of `uow`.
+    `uow`'s transaction (a savepoint of it when it is already in one).
     """
-    with transaction(uow) as tx:
-        hotel = load_hotel(tx.session, booking.hotel_slug)
-        record = load_booking(tx.session, hotel, booking.booking_id)
-        room = load_assigned_room(tx.session, record)
-        return check_out_loaded(tx.session, hotel, record, room, performed_by, source)
+    with hotel_scope(booking.hotel_slug, uow) as scope:
+        record = scope.booking(booking.booking_id)
+        room = scope.assigned_room(record)
+        return check_out_loaded(scope.context(performed_by, source), record, room)
 
 
-def check_out_loaded(
-    session: Session,
-    hotel: Hotel,
-    record: Booking,
-    room: Room | None,
-    performed_by: Actor,
-    source: str,
-) -> BookingOutcome:
+def check_out_loaded(ctx: TransitionContext, record: Booking, room: Room | None) -> BookingOutcome:
     """`checkout_booking` on rows this transaction has already loaded (bulk checkout loads
     all its rooms and bookings at once). A row another transaction changed since then
     fails the compare-and-set: `ConcurrentTransition`, for the caller to reload and retry."""
-    if record.status == BookingLifecycle.completed.value:
-        return BookingOutcome(record, room, unchanged=True)
-    note = f"checked out booking {record.booking_id}"
-    ctx = TransitionContext(session, hotel, performed_by, source, note=note)
-    BookingLifecycle(record, ctx, room=room).fire("check_out")
-    assert room is not None  # the booking machine's guard has checked it
-    RoomTurnover(room, ctx).fire("check_out")
-    return BookingOutcome(record, room)
+    ctx.note = f"checked out booking {record.booking_id}"
+    changed = BookingLifecycle(record, ctx, room=room).fire("check_out")
+    return BookingOutcome(record, room, unchanged=not changed)

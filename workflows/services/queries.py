@@ -1,7 +1,7 @@
 """The read side: rooms, bookings and transition logs as staff see them, scoped to a hotel.
 
-Nothing here writes. Each function opens its own read-only unit of work and returns plain
-rows (detached, still readable) for the API to shape.
+Nothing here writes. Each function reads in `uow` (the caller's; a new one when None),
+read-only, and returns plain rows (detached, still readable) for the API to shape.
 """
 
 from dataclasses import dataclass
@@ -13,9 +13,8 @@ from sqlmodel import Session, col, select
 from storage.models import Booking, Room, TransitionLog
 from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
-from workflows.machines.base import TransitionContext
 from workflows.machines.room_turnover import RoomTurnover
-from workflows.services.lookups import load_assigned_room, load_booking, load_hotel, load_room
+from workflows.services.scope import hotel_scope
 
 T = TypeVar("T")
 
@@ -42,42 +41,47 @@ class BookingView:
 
 
 def list_rooms(
-    *, hotel_slug: str, status: str | None = None, limit: int, offset: int
+    *,
+    hotel_slug: str,
+    status: str | None = None,
+    limit: int,
+    offset: int,
+    uow: UnitOfWork | None = None,
 ) -> Page[Room]:
     """The hotel's rooms by room number, optionally only those in `status`."""
-    with UnitOfWork(write=False) as uow:
-        hotel = load_hotel(uow.session, hotel_slug)
-        query = select(Room).where(Room.hotel_id == hotel.id)
+    with hotel_scope(hotel_slug, uow, write=False) as scope:
+        query = select(Room).where(Room.hotel_id == scope.hotel.id)
         if status is not None:
             query = query.where(Room.room_status == status)
-        total = _count(uow.session, query)
-        page = query.order_by(col(Room.room_number)).limit(limit).offset(offset)
-        return Page(list(uow.session.exec(page)), total, limit, offset)
+        return _page(scope.session, query.order_by(col(Room.room_number)), limit, offset)
 
 
-def room_view(*, hotel_slug: str, room_number: int, actor: Actor) -> RoomView:
-    with UnitOfWork(write=False) as uow:
-        hotel = load_hotel(uow.session, hotel_slug)
-        room = load_room(uow.session, hotel, room_number)
-        ctx = TransitionContext(uow.session, hotel, actor, source="room_detail")
-        return RoomView(room, RoomTurnover(room, ctx).enabled_event_names())
+def room_view(
+    *, hotel_slug: str, room_number: int, actor: Actor, uow: UnitOfWork | None = None
+) -> RoomView:
+    with hotel_scope(hotel_slug, uow, write=False) as scope:
+        room = scope.room(room_number)
+        machine = RoomTurnover(room, scope.context(actor, source="room_detail"))
+        return RoomView(room, machine.enabled_event_names())
 
 
 def room_history(
-    *, hotel_slug: str, room_number: int, limit: int, offset: int
+    *,
+    hotel_slug: str,
+    room_number: int,
+    limit: int,
+    offset: int,
+    uow: UnitOfWork | None = None,
 ) -> Page[TransitionLog]:
     """The room's transition log, newest first."""
-    with UnitOfWork(write=False) as uow:
-        hotel = load_hotel(uow.session, hotel_slug)
-        room = load_room(uow.session, hotel, room_number)
+    with hotel_scope(hotel_slug, uow, write=False) as scope:
+        room = scope.room(room_number)
         query = select(TransitionLog).where(
-            TransitionLog.hotel_id == hotel.id,
+            TransitionLog.hotel_id == scope.hotel.id,
             TransitionLog.entity_kind == RoomTurnover.entity_kind,
             TransitionLog.entity_id == room.id,
         )
-        total = _count(uow.session, query)
-        page = query.order_by(col(TransitionLog.id).desc()).limit(limit).offset(offset)
-        return Page(list(uow.session.exec(page)), total, limit, offset)
+        return _page(scope.session, query.order_by(col(TransitionLog.id).desc()), limit, offset)
 
 
 def list_bookings(
@@ -87,34 +91,33 @@ def list_bookings(
     room_number: int | None = None,
     limit: int,
     offset: int,
+    uow: UnitOfWork | None = None,
 ) -> Page[BookingView]:
     """The hotel's bookings, oldest first, optionally filtered by status and room."""
-    with UnitOfWork(write=False) as uow:
-        hotel = load_hotel(uow.session, hotel_slug)
-        query = select(Booking).where(Booking.hotel_id == hotel.id)
+    with hotel_scope(hotel_slug, uow, write=False) as scope:
+        query = select(Booking).where(Booking.hotel_id == scope.hotel.id)
         if status is not None:
             query = query.where(Booking.status == status)
         if room_number is not None:
             query = query.join(Room, col(Booking.assigned_room_id) == Room.id).where(
                 Room.room_number == room_number
             )
-        total = _count(uow.session, query)
-        page = query.order_by(col(Booking.id)).limit(limit).offset(offset)
-        bookings = list(uow.session.exec(page))
-        rooms = _rooms_by_id(uow.session, {b.assigned_room_id for b in bookings})
-        views = [BookingView(b, rooms.get(b.assigned_room_id)) for b in bookings]  # type: ignore[arg-type]
-        return Page(views, total, limit, offset)
+        page = _page(scope.session, query.order_by(col(Booking.id)), limit, offset)
+        rooms = _rooms_by_id(scope.session, {b.assigned_room_id for b in page.items})
+        views = [BookingView(b, rooms.get(b.assigned_room_id)) for b in page.items]  # type: ignore[arg-type]
+        return Page(views, page.total, limit, offset)
 
 
-def booking_view(*, hotel_slug: str, booking_id: str) -> BookingView:
-    with UnitOfWork(write=False) as uow:
-        hotel = load_hotel(uow.session, hotel_slug)
-        booking = load_booking(uow.session, hotel, booking_id)
-        return BookingView(booking, load_assigned_room(uow.session, booking))
+def booking_view(*, hotel_slug: str, booking_id: str, uow: UnitOfWork | None = None) -> BookingView:
+    with hotel_scope(hotel_slug, uow, write=False) as scope:
+        booking = scope.booking(booking_id)
+        return BookingView(booking, scope.assigned_room(booking))
 
 
-def _count(session: Session, query) -> int:  # type: ignore[no-untyped-def]
-    return session.exec(select(func.count()).select_from(query.subquery())).one()
+def _page(session: Session, query, limit: int, offset: int) -> Page:  # type: ignore[no-untyped-def]
+    """One page of `query`'s rows, with the count of all of them."""
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    return Page(list(session.exec(query.limit(limit).offset(offset))), total, limit, offset)
 
 
 def _rooms_by_id(session: Session, ids: set[int | None]) -> dict[int, Room]:

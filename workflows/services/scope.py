@@ -1,0 +1,49 @@
+"""How every service and query opens its work: one transaction, one hotel, its rows.
+
+`with hotel_scope(slug, uow) as scope:` loads the hotel (404 when it does not exist), and
+`scope.booking(...)`, `scope.room(...)` load rows of that hotel only, as the database has
+them now. `scope.context(...)` is what a machine needs to fire.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from storage.models import Booking, Hotel, Room
+from storage.unit_of_work import UnitOfWork, transaction
+from workflows.machines.actors import Actor
+from workflows.machines.base import TransitionContext
+from workflows.services.lookups import load_assigned_room, load_booking, load_hotel, load_room
+
+
+@dataclass
+class HotelScope:
+    uow: UnitOfWork
+    hotel: Hotel
+
+    @property
+    def session(self) -> Session:
+        return self.uow.session
+
+    def booking(self, booking_id: str) -> Booking:
+        return load_booking(self.session, self.hotel, booking_id)
+
+    def room(self, room_number: int) -> Room:
+        return load_room(self.session, self.hotel, room_number)
+
+    def assigned_room(self, booking: Booking) -> Room | None:
+        return load_assigned_room(self.session, booking)
+
+    def context(self, actor: Actor, source: str, note: str | None = None) -> TransitionContext:
+        return TransitionContext(self.session, self.hotel, actor, source, note=note)
+
+
+@contextmanager
+def hotel_scope(
+    hotel_slug: str, uow: UnitOfWork | None = None, *, write: bool = True
+) -> Iterator[HotelScope]:
+    """A transaction in `uow` (see `transaction`) scoped to the hotel `hotel_slug`."""
+    with transaction(uow, write=write) as tx:
+        yield HotelScope(tx, load_hotel(tx.session, hotel_slug))
