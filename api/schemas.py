@@ -227,10 +227,20 @@ class BulkRoomError(BaseModel):
     message: str
 
 
+class BulkRoomSkipped(BaseModel):
+    room_id: int
+    room_number: int
+    reason: str
+
+
 class BulkCheckoutResults(BaseModel):
+    """Every room id of the request is accounted for: its bookings in
+    `checked_out_bookings`, or in `rooms_cleared`, `skipped` or `errors`."""
+
     checked_out_bookings: list[str]
     rooms_cleared: list[int]
     destructive_mode: bool
+    skipped: list[BulkRoomSkipped]
     errors: list[BulkRoomError]
 
 
@@ -248,6 +258,7 @@ class BulkCheckoutResponse(BaseModel):
                 checked_out_bookings=result.checked_out_bookings,
                 rooms_cleared=result.rooms_cleared,
                 destructive_mode=result.destructive_mode,
+                skipped=[BulkRoomSkipped(**vars(skip)) for skip in result.skipped],
                 errors=errors,
             ),
         )

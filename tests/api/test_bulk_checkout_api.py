@@ -26,6 +26,14 @@ def test_mixed_rooms_are_each_reported(client: TestClient, staff: Headers, other
             "checked_out_bookings": ["BK-1"],
             "rooms_cleared": [103],
             "destructive_mode": False,
+            # Every room asked for is accounted for: 104 needed nothing.
+            "skipped": [
+                {
+                    "room_id": ids[104],
+                    "room_number": 104,
+                    "reason": "Room 104 is CHECKOUT_DIRTY with no booking in house",
+                }
+            ],
             "errors": [
                 {"room_id": galway_301, "code": "ROOM_NOT_FOUND", "message": "Room not found"},
                 {"room_id": unknown, "code": "ROOM_NOT_FOUND", "message": "Room not found"},
@@ -74,6 +82,7 @@ def test_destructive_by_a_superuser_is_audited_with_a_snapshot(
         "checked_out_bookings": ["BK-1"],
         "rooms_cleared": [101, 102],
         "destructive_mode": True,
+        "skipped": [],
         "errors": [],
     }
     remaining_guests = {guest.first_name for guest in rows(Guest)}
@@ -155,3 +164,26 @@ def test_the_documented_id_range_is_the_one_enforced(client: TestClient) -> None
     document = client.get("/openapi.json").json()
     items = document["components"]["schemas"]["BulkCheckoutRequest"]["properties"]["room_ids"]
     assert items["items"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
+def test_destructive_skips_a_room_already_dirty_and_empty(
+    client: TestClient, superuser: Headers, room_ids
+):
+    """Room 104 is CHECKOUT_DIRTY with no guest records: nothing to force, nothing logged."""
+    ids = room_ids(headers=superuser)
+    history = BASE + "/rooms/104/history/"
+    logged_before = client.get(history, headers=superuser).json()["total"]
+    response = client.post(
+        BULK, headers=superuser, json={"room_ids": [ids[104]], "destructive": True}
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert results["rooms_cleared"] == [] and results["errors"] == []
+    assert results["skipped"] == [
+        {
+            "room_id": ids[104],
+            "room_number": 104,
+            "reason": "Room 104 is already CHECKOUT_DIRTY with no guest records",
+        }
+    ]
+    assert client.get(history, headers=superuser).json()["total"] == logged_before

@@ -133,6 +133,17 @@ class RoomTurnover(TurnoverMachine):
         self.ctx.note = self.GHOST_ROOM_NOTE
         return self.fire("check_out")
 
+    def nothing_to_check_out(self) -> str:
+        """Why a checkout of this room, which has no booking in house, has nothing to do."""
+        return f"Room {self.model.room_number} is {self.status} with no booking in house"
+
+    def nothing_to_force(self) -> str | None:
+        """Why a destructive checkout has nothing to do here (a room already CHECKOUT_DIRTY
+        with no guest records left), or None."""
+        if self.status != self.checkout_dirty.value or self._has_records_to_delete():
+            return None
+        return f"Room {self.model.room_number} is already CHECKOUT_DIRTY with no guest records"
+
     # --- guards ---------------------------------------------------------------------------
 
     @guard(
@@ -197,6 +208,15 @@ class RoomTurnover(TurnoverMachine):
         """Delete the room's rows of `table` (and `conditions`)."""
         where = [table.room_id == self.model.id, *conditions]  # type: ignore[attr-defined]
         self.ctx.execute_bulk(delete(table).where(*where))
+
+    def _has_records_to_delete(self) -> bool:
+        open_orders = RoomServiceOrder.status.in_(OPEN_ORDER_STATUSES)  # type: ignore[attr-defined]
+        tables = ((Guest,), (GuestChatSession,), (Conversation,), (RoomServiceOrder, open_orders))
+        for table, *conditions in tables:
+            where = [table.room_id == self.model.id, *conditions]  # type: ignore[attr-defined]
+            if self.ctx.session.exec(select(table.id).where(*where).limit(1)).first():  # type: ignore[attr-defined]
+                return True
+        return False
 
     def _snapshot_and_delete(self, table: type[SQLModel], *conditions: Any) -> list[dict]:
         """Like `_delete_rows`, returning the deleted rows as JSON-ready dicts."""

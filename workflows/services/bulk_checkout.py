@@ -43,12 +43,23 @@ class RoomError:
 
 
 @dataclass
+class RoomSkipped:
+    room_id: int
+    room_number: int
+    reason: str
+
+
+@dataclass
 class BulkCheckoutResult:
+    """Every room id asked for is in exactly one of: a checked-out booking's room,
+    `rooms_cleared`, `skipped` (it needed nothing) or `errors`."""
+
     hotel_slug: str
     rooms_processed: int
     destructive_mode: bool
     checked_out_bookings: list[str] = field(default_factory=list)
     rooms_cleared: list[int] = field(default_factory=list)
+    skipped: list[RoomSkipped] = field(default_factory=list)
     errors: list[RoomError] = field(default_factory=list)
 
 
@@ -85,6 +96,8 @@ def bulk_checkout(
             result.checked_out_bookings.extend(done.checked_out_bookings)
             if done.cleared:
                 result.rooms_cleared.append(room.room_number)
+            if done.skipped:
+                result.skipped.append(RoomSkipped(room_id, room.room_number, done.skipped))
     return result
 
 
@@ -94,6 +107,7 @@ class _RoomDone:
 
     checked_out_bookings: list[str] = field(default_factory=list)
     cleared: bool = False
+    skipped: str | None = None  # why the room needed nothing
 
 
 RoomWork = Callable[[Room, list[Booking]], "_RoomDone"]
@@ -140,16 +154,21 @@ class _RoomJob:
             if not outcome.unchanged:
                 done.checked_out_bookings.append(booking.booking_id)
         if not bookings:
-            done.cleared = RoomTurnover(room, self._context()).clear_ghost_room()
+            room_machine = RoomTurnover(room, self._context())
+            done.cleared = room_machine.clear_ghost_room()
+            done.skipped = None if done.cleared else room_machine.nothing_to_check_out()
         return done
 
     def _force(self, room: Room, bookings: list[Booking]) -> _RoomDone:
         """Bookings are completed on their own (their room is forced just after), then the
         room is forced to CHECKOUT_DIRTY whatever its state."""
         ctx = self._context("destructive bulk checkout")
+        room_machine = RoomTurnover(room, ctx)
+        if not bookings and room_machine.nothing_to_force():
+            return _RoomDone(skipped=room_machine.nothing_to_force())
         for booking in bookings:
             BookingLifecycle(booking, ctx, room=room).complete_for_forced_room()
-        RoomTurnover(room, ctx).fire("force_checkout")
+        room_machine.fire("force_checkout")
         return _RoomDone([booking.booking_id for booking in bookings], cleared=True)
 
 
