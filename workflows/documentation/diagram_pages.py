@@ -196,11 +196,12 @@ def _permissions_table(d: MachineDefinition) -> list[str]:
     lines = [
         "## Who may fire it",
         "",
-        "Staff roles that may fire each event (a superuser may fire every one), and the event",
-        "of another machine it fires right after its own transition, in the same transaction.",
+        "Staff roles that may fire each event (a superuser may fire every one), the event of",
+        "another machine it fires right after its own transition, in the same transaction, and",
+        "what repeating it once done does.",
         "",
-        "| Event | Roles | Then drives |",
-        "| --- | --- | --- |",
+        "| Event | Roles | Then drives | Repeated once done |",
+        "| --- | --- | --- | --- |",
     ]
     for event in d.events:
         if event.roles is None:
@@ -208,7 +209,8 @@ def _permissions_table(d: MachineDefinition) -> list[str]:
         else:
             roles = ", ".join(event.roles) if event.roles else "superusers only"
         drives = f"`{event.drives}`" if event.drives else "—"
-        lines.append(f"| `{event.name}` | {roles} | {drives} |")
+        repeat = "answers as it stands, writes nothing" if event.repeatable else "refused"
+        lines.append(f"| `{event.name}` | {roles} | {drives} | {repeat} |")
     return [*lines, ""]
 
 

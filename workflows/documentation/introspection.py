@@ -59,6 +59,8 @@ class EventInfo(BaseModel):
     roles: list[str] | None
     # "<machine class>.<event>" this event fires after its own transition, if any.
     drives: str | None
+    # Repeating it once done changes nothing and answers as it stands.
+    repeatable: bool
     transitions: list[TransitionInfo]
     refusals: list[RefusalInfo]
 
@@ -190,6 +192,7 @@ def _event_info(
         services=fired_by.service_names,
         roles=None if roles is None else [role.value for role in roles],
         drives=f"{drive.machine.__name__}.{drive.event}" if drive else None,
+        repeatable=event in machine.repeatable,
         transitions=own,
         refusals=_refusals(machine, event, own),
     )
