@@ -24,6 +24,10 @@ STATUS_BY_CODE = {
     "TRANSITION_NOT_ALLOWED": 409,
     "CONCURRENT_UPDATE": 409,
     "STAFF_EXISTS": 409,
+    "STAFF_NOT_FOUND": 404,
+    "TOKEN_NOT_FOUND": 404,
+    "TOKEN_NAME_TAKEN": 409,
+    "TOO_MANY_ATTEMPTS": 429,
     "NOT_AUTHENTICATED": 401,
     "PERMISSION_DENIED": 403,
     "VALIDATION_ERROR": 422,
@@ -43,9 +47,11 @@ CODE_BY_HTTP_STATUS = {
 class ApiError(Exception):
     """An error raised by the API layer itself (auth, scoping), not by the domain."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -81,7 +87,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, error: ApiError) -> JSONResponse:
-        return error_response(error.status, error.code, error.message)
+        return error_response(error.status, error.code, error.message, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -18,6 +18,21 @@ from workflows.machines.actors import Actor
 
 POSTGRES_ENV = "TURNOVER_TEST_POSTGRES_URL"
 
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its cheapest in tests (real hashes, verified the same way): the real cost,
+    tens of milliseconds per hash by design, would add up over the suite."""
+    from argon2 import PasswordHasher
+
+    from workflows.services import staff_accounts
+
+    real = staff_accounts._password_hasher
+    staff_accounts._password_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    staff_accounts._password_hasher = real
+
+
 ANNA = Actor(username="anna", staff_id=None)
 ADMIN = Actor(username="admin", is_superuser=True)
 
@@ -177,6 +192,11 @@ def log() -> list[tuple[str, str, str, str, str]]:
     ]
 
 
+# Written by every authenticated request (at most once a minute per token), refused or not:
+# bookkeeping of the credentials, not data a request changes.
+BOOKKEEPING_COLUMNS = {("stafftoken", "last_used_at")}
+
+
 def snapshot() -> dict[str, list[dict]]:
     """Every row of every table, for all-or-nothing assertions."""
     from sqlmodel import SQLModel
@@ -185,7 +205,11 @@ def snapshot() -> dict[str, list[dict]]:
     for table in SQLModel.metadata.sorted_tables:
         with UnitOfWork(write=False) as uow:
             result[table.name] = [
-                dict(row._mapping)
+                {
+                    k: v
+                    for k, v in row._mapping.items()
+                    if (table.name, k) not in BOOKKEEPING_COLUMNS
+                }
                 for row in uow.session.execute(table.select().order_by(table.c.id))
             ]
     return result

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from storage.models import Booking, Guest, Hotel, Room, RoomServiceOrder, Staff
+from storage.models import Booking, Guest, Hotel, Room, RoomServiceOrder, Staff, StaffToken
 from tests.conftest import HOTEL, rows, seed, small_hotel, snapshot
 from workflows.machines.errors import InvalidSeed
 from workflows.services.staff_accounts import hash_token
@@ -38,7 +38,9 @@ def test_preset_tokens_are_stored_hashed(sqlite_database: str) -> None:
     }
     seed(data)
     (anna,) = rows(Staff)
-    assert anna.token_hash == hash_token("a-preset-token-of-length")
+    (token,) = rows(StaffToken)
+    assert token.staff_id == anna.id and token.name == "seed"
+    assert token.token_hash == hash_token("a-preset-token-of-length")
     assert "a-preset-token-of-length" not in str(snapshot())
 
 
@@ -49,7 +51,7 @@ def broken(change) -> dict[str, Any]:
 
 
 BAD_FILES = {
-    "missing hotels": (lambda d: d.pop("hotels"), "hotels: Field required"),
+    "missing hotels": (lambda d: d.pop("hotels"), "hotels: required"),
     "unknown room state": (
         lambda d: d["rooms"][1].update(room_status="SPARKLING"),
         "rooms[1].room_status: 'SPARKLING' is not one of",
@@ -122,7 +124,11 @@ def test_loading_the_same_hotel_twice_is_refused(database: str) -> None:
     before = snapshot()
     with pytest.raises(InvalidSeed) as invalid:
         seed(small_hotel())
-    assert f"hotels[0].slug: hotel '{HOTEL}' already exists" in invalid.value.message
+    assert (
+        f"hotels[0].slug: hotel '{HOTEL}' is already in the database "
+        "(turnover seed --update updates it)"
+    ) in invalid.value.message
+    assert "appears twice" not in invalid.value.message
     assert snapshot() == before
 
 
@@ -130,5 +136,5 @@ def test_a_later_file_can_add_rooms_to_an_existing_hotel(database: str) -> None:
     seed(small_hotel())
     seed({"hotels": [], "rooms": [{"hotel": HOTEL, "room_number": 301}]})
     assert 301 in [r.room_number for r in rows(Room)]
-    with pytest.raises(InvalidSeed, match="room 101 appears twice"):
+    with pytest.raises(InvalidSeed, match=r"room 101 of hotel '.*' is already in the database"):
         seed({"hotels": [], "rooms": [{"hotel": HOTEL, "room_number": 101}]})

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from storage.models import Staff
+from storage.models import DEFAULT_STAFF_ROLE, Staff
 
 
 @dataclass(frozen=True)
@@ -10,10 +10,16 @@ class Actor:
     username: str
     is_superuser: bool = False
     staff_id: int | None = None
+    role: str = DEFAULT_STAFF_ROLE  # one of storage.models.STAFF_ROLES
 
     @classmethod
     def from_staff(cls, staff: Staff) -> "Actor":
-        return cls(username=staff.username, is_superuser=staff.is_superuser, staff_id=staff.id)
+        return cls(
+            username=staff.username,
+            is_superuser=staff.is_superuser,
+            staff_id=staff.id,
+            role=staff.role,
+        )
 
 
 SYSTEM = Actor(username="system", is_superuser=True)
