@@ -340,10 +340,10 @@ class _Plan:
         self._check_staff()
         self._check_rooms()
         self._check_bookings()
+        self._check_in_house()
         for kind in ROOM_RECORDS:
             for i, record in self.parsed[kind]:
                 self._check_room_ref(f"{kind}[{i}]", record.hotel, record.room_number)
-        self._check_in_house()
 
     def _already_stored(self, where: str, what: str) -> None:
         self.problems.append(

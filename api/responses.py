@@ -8,11 +8,14 @@ ERROR_DESCRIPTIONS = {
     400: "BAD_REQUEST: the body could not be read at all (e.g. not UTF-8)",
     401: "NOT_AUTHENTICATED: no bearer token, or not a valid one",
     403: "PERMISSION_DENIED: the hotel in the path is not the caller's, or a superuser is needed",
-    404: "BOOKING_NOT_FOUND / ROOM_NOT_FOUND: not in this hotel",
+    404: "BOOKING_NOT_FOUND / ROOM_NOT_FOUND / STAFF_NOT_FOUND / TOKEN_NOT_FOUND: not in this "
+    "hotel",
     409: "The machine refused: NOT_CHECKED_IN, CHECKOUT_FAILED, CHECKIN_FAILED, "
-    "TRANSITION_NOT_ALLOWED (names the event and the current state), CONCURRENT_UPDATE",
+    "TRANSITION_NOT_ALLOWED (names the event and the current state), CONCURRENT_UPDATE; "
+    "STAFF_EXISTS, TOKEN_NAME_TAKEN",
     413: "PAYLOAD_TOO_LARGE: the body is over 64 KiB",
     422: "VALIDATION_ERROR: malformed JSON, wrong types, out-of-range values; `details` per field",
+    429: "TOO_MANY_ATTEMPTS: too many failed sign-ins from this address; see Retry-After",
     500: "INTERNAL_ERROR: unexpected; the message carries the request id found in the logs",
 }
 
@@ -24,7 +27,7 @@ BODY_ERRORS = (400, 413)
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: the given statuses plus the ones every route can answer.
     Routes that take a body add `*BODY_ERRORS`."""
-    wanted = sorted({401, 403, 422, 500, *statuses})
+    wanted = sorted({401, 403, 422, 429, 500, *statuses})
     return {
         status: {"model": ErrorEnvelope, "description": ERROR_DESCRIPTIONS[status]}
         for status in wanted

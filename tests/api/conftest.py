@@ -23,11 +23,13 @@ def bearer(token: str) -> Headers:
     return {"Authorization": f"Bearer {token}"}
 
 
-def new_staff_token(hotel_slug: str, username: str, *, superuser: bool = False) -> str:
+def new_staff_token(
+    hotel_slug: str, username: str, *, superuser: bool = False, role: str = "front_desk"
+) -> str:
     with UnitOfWork() as uow:
         hotel = load_hotel(uow.session, hotel_slug)
         _, token = create_staff(
-            uow.session, hotel_id=hotel.id, username=username, is_superuser=superuser
+            uow.session, hotel_id=hotel.id, username=username, is_superuser=superuser, role=role
         )
         uow.commit()
     return token

@@ -9,9 +9,11 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,7 +22,10 @@ from sqlmodel import Session, select
 
 from storage.models import DEFAULT_STAFF_ROLE, STAFF_ROLES, Staff, StaffToken
 from storage.timestamps import utc_now
+from storage.unit_of_work import UnitOfWork
 from workflows.machines.errors import DomainError
+from workflows.services.lookups import load_hotel
+from workflows.services.queries import Page
 
 MAX_USERNAME_LENGTH = 150
 # Django's rule, which the hotel app's usernames already follow: no spaces, nothing that
@@ -370,3 +375,108 @@ def record_token_use(session: Session, token_id: int, now: datetime) -> None:
         )
         .values(last_used_at=now)
     )
+
+
+# --- the staff-management operations of the API: one unit of work each ----------------------
+
+
+@dataclass(frozen=True)
+class StaffWork:
+    session: Session
+    caller: Staff
+    target: Staff | None
+
+
+@contextmanager
+def _staff_work(
+    hotel_slug: str, caller_id: int, username: str | None, *, write: bool = True
+) -> Iterator[StaffWork]:
+    with UnitOfWork(write=write) as uow:
+        hotel = load_hotel(uow.session, hotel_slug)
+        caller = uow.session.get(Staff, caller_id)
+        assert caller is not None  # authenticated a moment ago; staff rows are never deleted
+        target = find_staff(uow.session, hotel.id, username) if username else None  # type: ignore[arg-type]
+        yield StaffWork(uow.session, caller, target)
+        if write:
+            uow.commit()
+
+
+def _ensure_self_or_manager(work: StaffWork) -> None:
+    if work.target is None or work.target.id != work.caller.id:
+        ensure_may_manage(work.caller, work.target)
+
+
+def hotel_staff(hotel_slug: str, caller_id: int, *, limit: int, offset: int) -> Page[Staff]:
+    with _staff_work(hotel_slug, caller_id, None, write=False) as work:
+        ensure_may_manage(work.caller)
+        members = list_staff(work.session, work.caller.hotel_id)
+    return Page(members[offset : offset + limit], len(members), limit, offset)
+
+
+def staff_member(hotel_slug: str, caller_id: int, username: str) -> Staff:
+    """A member as a manager sees them; anyone may look at themselves."""
+    with _staff_work(hotel_slug, caller_id, username, write=False) as work:
+        _ensure_self_or_manager(work)
+        return work.target  # type: ignore[return-value]
+
+
+def add_staff_member(
+    hotel_slug: str, caller_id: int, *, username: str, role: str, password: str | None
+) -> Staff:
+    with _staff_work(hotel_slug, caller_id, None) as work:
+        ensure_may_manage(work.caller)
+        staff, _ = create_staff(
+            work.session,
+            hotel_id=work.caller.hotel_id,
+            username=username,
+            role=role,
+            password=password,
+            with_token=False,
+        )
+    return staff
+
+
+def change_staff_member(
+    hotel_slug: str,
+    caller_id: int,
+    username: str,
+    *,
+    role: str | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
+) -> Staff:
+    with _staff_work(hotel_slug, caller_id, username) as work:
+        target = work.target
+        assert target is not None
+        ensure_may_manage(work.caller, target)
+        changes_access = (role is not None and role != target.role) or is_active is False
+        if target.id == work.caller.id and changes_access:
+            raise StaffPermissionDenied(
+                "You cannot change your own role or deactivate yourself; ask another manager"
+            )
+        if password is not None:
+            set_password(target, password)
+        return change_staff(work.session, target, role=role, is_active=is_active)
+
+
+def staff_tokens(hotel_slug: str, caller_id: int, username: str) -> list[StaffToken]:
+    with _staff_work(hotel_slug, caller_id, username, write=False) as work:
+        _ensure_self_or_manager(work)
+        return list_tokens(work.session, work.target)  # type: ignore[arg-type]
+
+
+def issue_staff_token(
+    hotel_slug: str, caller_id: int, username: str, *, name: str, lifetime: timedelta | None
+) -> IssuedToken:
+    """Only a manager (or superuser) issues tokens, also their own: a leaked token must not
+    be able to mint others that outlive its revocation."""
+    with _staff_work(hotel_slug, caller_id, username) as work:
+        ensure_may_manage(work.caller, work.target)
+        return issue_token(work.session, work.target, name=name, lifetime=lifetime)  # type: ignore[arg-type]
+
+
+def revoke_staff_token(hotel_slug: str, caller_id: int, username: str, token_id: int) -> None:
+    """A manager revokes anyone's token; anyone may revoke their own (a lost phone)."""
+    with _staff_work(hotel_slug, caller_id, username) as work:
+        _ensure_self_or_manager(work)
+        revoke_token(work.session, find_token(work.session, work.target, token_id=token_id))  # type: ignore[arg-type]
