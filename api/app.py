@@ -3,13 +3,14 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
 from api.realtime import pusher_auth, sse
 from api.realtime.lifespan import realtime_lifespan
+from api.request_checks import check_request
 from api.routes import bookings, bulk_checkout, checkout, health, rooms, staff, workflows
 from storage.database import prepare_database
 
@@ -30,6 +31,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         redirect_slashes=False,
         lifespan=lifespan,
+        dependencies=[Depends(check_request)],  # unknown query parameters, unreadable bodies
     )
     install_error_handlers(app)
     redact_tokens_in_access_log()

@@ -14,6 +14,7 @@ ERROR_DESCRIPTIONS = {
     "TRANSITION_NOT_ALLOWED (names the event and the current state), CONCURRENT_UPDATE; "
     "STAFF_EXISTS, TOKEN_NAME_TAKEN",
     413: "PAYLOAD_TOO_LARGE: the body is over 64 KiB",
+    415: "UNSUPPORTED_MEDIA_TYPE: the body was not sent as JSON (Content-Type: application/json)",
     422: "VALIDATION_ERROR: malformed JSON, wrong types, out-of-range values; `details` per field",
     429: "TOO_MANY_ATTEMPTS: too many failed sign-ins from this address; see Retry-After",
     500: "INTERNAL_ERROR: unexpected; the message carries the request id found in the logs",
@@ -21,7 +22,7 @@ ERROR_DESCRIPTIONS = {
 
 
 # A body that cannot be decoded, or is too large, is refused before anything else.
-BODY_ERRORS = (400, 413)
+BODY_ERRORS = (400, 413, 415)
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
