@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from api.body_limit import BodySizeLimit
+from api.cors import install_cors
 from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
 from api.realtime import pusher_auth, sse
@@ -36,6 +37,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     redact_tokens_in_access_log()
     app.add_middleware(BodySizeLimit)
+    install_cors(app)  # last: the outermost middleware
     for module in ROUTERS:
         app.include_router(module.router)
     return app

@@ -1,5 +1,6 @@
 """Configuration read from TURNOVER_* environment variables."""
 
+import re
 from functools import lru_cache
 from typing import Annotated
 
@@ -59,6 +60,19 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s?#]+", origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port], e.g. "
+                    "https://board.example.com, with no path or trailing slash (or * alone)"
+                )
+        if "*" in origins and len(origins) > 1:
+            raise ValueError("* allows every origin: give it alone, or only exact origins")
+        return origins
 
 
 @lru_cache
