@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 
 from api.body_limit import BodySizeLimit
 from api.cors import install_cors
+from api.docs_pages import install_docs
 from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
 from api.realtime import pusher_auth, sse
@@ -33,7 +34,10 @@ def create_app() -> FastAPI:
         redirect_slashes=False,
         lifespan=lifespan,
         dependencies=[Depends(check_request)],  # unknown query parameters, unreadable bodies
+        docs_url=None,  # /docs and /redoc: install_docs, with assets served from here
+        redoc_url=None,
     )
+    install_docs(app)
     install_error_handlers(app)
     redact_tokens_in_access_log()
     app.add_middleware(BodySizeLimit)

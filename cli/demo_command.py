@@ -29,10 +29,21 @@ def bind_or_fail(host: str, port: int) -> socket.socket:
 
 
 def run_server(sock: socket.socket, host: str, port: int, workers: int = 1) -> None:
+    """Serve on the socket taken by bind_or_fail: no moment when another process could take
+    the port. Several workers are uvicorn's own processes, which bind it themselves."""
+    import sys
+
     import uvicorn
 
-    sock.close()  # uvicorn binds its own socket right away
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    options = {"factory": True, "host": host, "port": port, "workers": workers}
+    if workers > 1:
+        sock.close()
+        uvicorn.run("api.app:create_app", **options)  # type: ignore[arg-type]
+        return
+    server = uvicorn.Server(uvicorn.Config("api.app:create_app", **options))  # type: ignore[arg-type]
+    server.run(sockets=[sock])
+    if not server.started:
+        sys.exit(3)  # uvicorn's "startup failed" status
 
 
 def run_demo(host: str, port: int, *, serve: bool) -> None:

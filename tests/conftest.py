@@ -39,6 +39,38 @@ ADMIN = Actor(username="admin", is_superuser=True)
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+POSTGRES_FIXTURES = {"postgres_admin", "postgres_database"}
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("postgres") is not None or bool(fixtures & POSTGRES_FIXTURES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without PostgreSQL configured, its tests are left out (one summary line), not skipped
+    one by one (a screen of skip lines)."""
+    if os.environ.get(POSTGRES_ENV):
+        return
+    left_out = [item for item in items if _needs_postgres(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not _needs_postgres(item)]
+        config.stash[POSTGRES_LEFT_OUT] = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    left_out = config.stash.get(POSTGRES_LEFT_OUT, 0)
+    if left_out:
+        terminalreporter.write_line(
+            f"{left_out} PostgreSQL tests not run (the 'deselected'): set {POSTGRES_ENV}="
+            "postgresql://postgres@127.0.0.1:5432/test to run them (.ci/run does)."
+        )
+
+
+POSTGRES_LEFT_OUT = pytest.StashKey[int]()
+
+
 def postgres_base_url() -> str:
     url = os.environ.get(POSTGRES_ENV)
     if not url:
