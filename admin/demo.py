@@ -1,12 +1,37 @@
-"""The demo hotel `make run` serves: rooms in every state, one guest in house in room 101."""
+"""The demo hotel `make run` serves: rooms in every state, one guest in house in room 101,
+and a staff member of every role.
 
+The demo staff's credentials are random per machine but the same on every run: they are
+kept in a local file (`TURNOVER_DEMO_CREDENTIALS_FILE`, `.turnover-demo.json`, readable by
+its owner only and ignored by git), and put back into the database when it lacks them (a
+fresh database, a revoked demo token). Nothing is well known, so a demo left running on a
+hotel's network does not open it to anyone who read this code.
+"""
+
+import contextlib
+import json
+import os
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlmodel import Session, select
 
 from admin.seed_file import load_seed
-from storage.models import Hotel, Staff
-from workflows.services.staff_accounts import rotate_token
+from storage.models import Hotel, Staff, StaffToken
+from workflows.machines.errors import DomainError
+from workflows.services.lookups import load_hotel
+from workflows.services.staff_accounts import (
+    create_staff,
+    find_staff,
+    find_token,
+    hash_token,
+    issue_token,
+    password_matches,
+    revoke_token,
+    set_password,
+    token_holder,
+)
 
 DEMO_HOTEL = "hotel-killarney"
 DEMO_BOOKING = "BK-2025-1234"
@@ -17,9 +42,12 @@ DEMO_SEED = {
         {"slug": "hotel-galway", "name": "Hotel Galway"},
     ],
     "staff": [
-        {"hotel": DEMO_HOTEL, "username": "anna", "is_superuser": False},
-        {"hotel": DEMO_HOTEL, "username": "admin", "is_superuser": True},
-        {"hotel": "hotel-galway", "username": "sean", "is_superuser": False},
+        {"hotel": DEMO_HOTEL, "username": "anna", "role": "front_desk"},
+        {"hotel": DEMO_HOTEL, "username": "hugh", "role": "housekeeper"},
+        {"hotel": DEMO_HOTEL, "username": "sinead", "role": "supervisor"},
+        {"hotel": DEMO_HOTEL, "username": "maeve", "role": "manager"},
+        {"hotel": DEMO_HOTEL, "username": "admin", "role": "manager", "is_superuser": True},
+        {"hotel": "hotel-galway", "username": "sean", "role": "front_desk"},
     ],
     "rooms": [
         {
@@ -80,25 +108,123 @@ DEMO_SEED = {
 }
 
 
+DEMO_TOKEN_NAME = "demo"
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    hotel: str
+    username: str
+    role: str
+    is_superuser: bool
+    is_active: bool
+    token: str
+    password: str
+
+
 @dataclass
 class DemoAccess:
     created: bool
-    # username -> a fresh token for that demo staff member
-    tokens: dict[str, str]
+    members: list[DemoMember]
+    credentials_file: Path
+
+    def member(self, username: str) -> DemoMember:
+        return next(m for m in self.members if m.username == username)
 
 
-def ensure_demo(session: Session) -> DemoAccess:
-    """Create the demo hotels once; on every call, give the demo staff fresh tokens.
+def ensure_demo(session: Session, credentials_file: Path) -> DemoAccess:
+    """Create the demo hotels once, and make sure every demo staff member has the token and
+    password kept in `credentials_file` (made on the first run).
 
-    Nothing already stored is touched: a second run keeps whatever state the demo
+    Nothing else already stored is touched: a second run keeps whatever state the demo
     hotel has reached (checked-out bookings stay checked out).
     """
     exists = session.exec(select(Hotel).where(Hotel.slug == DEMO_HOTEL)).first() is not None
     if not exists:
         load_seed(session, DEMO_SEED)
-    demo_hotels = [h["slug"] for h in DEMO_SEED["hotels"]]
-    staff = session.exec(
-        select(Staff).join(Hotel).where(Hotel.slug.in_(demo_hotels))  # type: ignore[attr-defined]
+    kept = _read_credentials(credentials_file)
+    members = [_ensure_member(session, record, kept) for record in DEMO_SEED["staff"]]
+    fresh = {f"{m.hotel}/{m.username}": {"token": m.token, "password": m.password} for m in members}
+    if fresh != kept:
+        _write_credentials(credentials_file, fresh)
+    return DemoAccess(created=not exists, members=members, credentials_file=credentials_file)
+
+
+def _ensure_member(session: Session, record: dict, kept: dict[str, dict[str, str]]) -> DemoMember:
+    hotel = load_hotel(session, record["hotel"])
+    try:
+        staff = find_staff(session, hotel.id, record["username"])  # type: ignore[arg-type]
+    except DomainError:  # a demo hotel made by an older version lacks some members
+        staff, _ = create_staff(
+            session,
+            hotel_id=hotel.id,  # type: ignore[arg-type]
+            username=record["username"],
+            role=record["role"],
+            is_superuser=record.get("is_superuser", False),
+            with_token=False,
+        )
+    saved = kept.get(f"{record['hotel']}/{record['username']}", {})
+    token = _ensure_token(session, staff, saved.get("token"))
+    password = saved.get("password") or _new_password()
+    if not password_matches(staff, password) and staff.is_active:
+        set_password(staff, password)
+        session.add(staff)
+    return DemoMember(
+        hotel=record["hotel"],
+        username=staff.username,
+        role=staff.role,
+        is_superuser=staff.is_superuser,
+        is_active=staff.is_active,
+        token=token,
+        password=password,
     )
-    tokens = {member.username: rotate_token(session, member) for member in staff}
-    return DemoAccess(created=not exists, tokens=tokens)
+
+
+def _ensure_token(session: Session, staff: Staff, secret: str | None) -> str:
+    """`secret` when it still works for `staff`; else a demo token issued anew."""
+    if secret and _works_for(session, secret, staff):
+        return secret
+    with contextlib.suppress(DomainError):  # no demo token left: nothing to revoke
+        revoke_token(session, find_token(session, staff, name=DEMO_TOKEN_NAME))
+    if secret and token_holder(session, secret) is None and not _is_known(session, secret):
+        return issue_token(session, staff, name=DEMO_TOKEN_NAME, secret=secret).secret
+    return issue_token(session, staff, name=DEMO_TOKEN_NAME).secret
+
+
+def _works_for(session: Session, secret: str, staff: Staff) -> bool:
+    holder = token_holder(session, secret)
+    return holder is not None and holder[0].id == staff.id
+
+
+def _is_known(session: Session, secret: str) -> bool:
+    """True when the secret is stored at all (even revoked): it cannot be issued again."""
+    query = select(StaffToken).where(StaffToken.token_hash == hash_token(secret))
+    return session.exec(query).first() is not None
+
+
+def _new_password() -> str:
+    return secrets.token_urlsafe(9)  # 12 characters
+
+
+def _read_credentials(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        key: {k: v for k, v in value.items() if k in ("token", "password") and isinstance(v, str)}
+        for key, value in data.items()
+        if isinstance(value, dict)
+    }
+
+
+def _write_credentials(path: Path, credentials: dict[str, dict[str, str]]) -> None:
+    """Readable by its owner only; written whole (a crash leaves the old file or the new)."""
+    partial = path.with_name(path.name + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        json.dump(credentials, file, indent=2)
+        file.write("\n")
+    os.replace(partial, path)

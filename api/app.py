@@ -3,18 +3,21 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from api.body_limit import BodySizeLimit
+from api.cors import install_cors
+from api.docs_pages import install_docs
 from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
 from api.realtime import pusher_auth, sse
 from api.realtime.lifespan import realtime_lifespan
-from api.routes import bookings, bulk_checkout, checkout, health, rooms, workflows
+from api.request_checks import check_request
+from api.routes import bookings, bulk_checkout, checkout, health, rooms, staff, workflows
 from storage.database import prepare_database
 
-ROUTERS = (health, checkout, bookings, rooms, bulk_checkout, sse, pusher_auth, workflows)
+ROUTERS = (health, checkout, bookings, rooms, bulk_checkout, sse, pusher_auth, workflows, staff)
 
 
 @asynccontextmanager
@@ -33,11 +36,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         version="0.1.0",
         redirect_slashes=False,
         lifespan=lifespan,
+        dependencies=[Depends(check_request)],  # unknown query parameters, unreadable bodies
+        docs_url=None,  # /docs and /redoc: install_docs, with assets served from here
+        redoc_url=None,
     )
     app.state.engine = engine
+    install_docs(app)
     install_error_handlers(app)
     redact_tokens_in_access_log()
     app.add_middleware(BodySizeLimit)
+    install_cors(app)  # last: the outermost middleware
     for module in ROUTERS:
         app.include_router(module.router)
     return app

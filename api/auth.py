@@ -1,18 +1,35 @@
-"""Bearer-token authentication and hotel scoping, as FastAPI dependencies."""
+"""Bearer-token authentication and hotel scoping, as FastAPI dependencies.
 
+A token works while it is neither revoked nor expired and its staff member is active;
+repeated failures from one client address are answered 429 (api/auth_throttle.py).
+"""
+
+import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from sqlmodel import select
 
+from api.auth_throttle import client_address, throttles_of
 from api.errors import ApiError
 from storage.models import Hotel, Staff
+from storage.timestamps import utc_now
 from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
 from workflows.machines.errors import NOT_AUTHENTICATED, PERMISSION_DENIED
-from workflows.services.staff_accounts import staff_for_token
+from workflows.services.staff_accounts import (
+    record_token_use,
+    staff_for_password,
+    token_holder,
+    token_use_is_stale,
+)
 
 MAX_TOKEN_LENGTH = 512
+
+
+log = logging.getLogger("turnover.api")
 
 
 @dataclass(frozen=True)
@@ -39,19 +56,61 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def authenticate(token: str | None) -> StaffMember:
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise ApiError(NOT_AUTHENTICATED, "A valid bearer token is required")
+def authenticate(token: str | None, request: Request) -> StaffMember:
+    """The staff member `token` belongs to; 401 without a working token, 429 when this
+    client address has failed too often lately."""
+    if not token:
+        raise ApiError(NOT_AUTHENTICATED)
+    throttles, address = throttles_of(request), client_address(request)
+    throttles.check(address)
+    member = _member_for_token(token) if len(token) <= MAX_TOKEN_LENGTH else None
+    if member is None:
+        throttles.record_failure(address)
+        raise ApiError(NOT_AUTHENTICATED)
+    return member
+
+
+def _member_for_token(token: str) -> StaffMember | None:
+    now = utc_now()
     with UnitOfWork(write=False) as uow:
-        staff = staff_for_token(uow.session, token)
-        hotel = uow.session.get(Hotel, staff.hotel_id) if staff else None
+        holder = token_holder(uow.session, token, now=now)
+        hotel = uow.session.get(Hotel, holder[0].hotel_id) if holder else None
+    if holder is None or hotel is None:
+        return None
+    staff, staff_token = holder
+    if token_use_is_stale(staff_token, now):
+        _record_use(staff_token.id, now)  # type: ignore[arg-type]
+    return StaffMember(staff=staff, hotel_slug=hotel.slug)
+
+
+def _record_use(token_id: int, now: datetime) -> None:
+    """Best effort: a failed `last_used_at` stamp must not refuse a valid request."""
+    try:
+        with UnitOfWork() as uow:
+            record_token_use(uow.session, token_id, now)
+            uow.commit()
+    except Exception:
+        log.warning("could not record the use of token %s", token_id, exc_info=True)
+
+
+def authenticate_password(
+    request: Request, hotel_slug: str, username: str, password: str
+) -> StaffMember:
+    """For the web pages' sign-in: the active member with this username and password.
+    Failures count against the client address and the username."""
+    throttles, address = throttles_of(request), client_address(request)
+    throttles.check(address, username)
+    with UnitOfWork(write=False) as uow:
+        hotel = uow.session.exec(select(Hotel).where(Hotel.slug == hotel_slug)).first()
+        staff = staff_for_password(uow.session, hotel.id, username, password) if hotel else None
     if staff is None or hotel is None:
-        raise ApiError(NOT_AUTHENTICATED, "A valid bearer token is required")
+        throttles.record_failure(address, username)
+        raise ApiError(NOT_AUTHENTICATED, "Wrong hotel, username or password")
     return StaffMember(staff=staff, hotel_slug=hotel.slug)
 
 
 def current_staff(request: Request) -> StaffMember:
-    return authenticate(bearer_token(request))
+    return authenticate(bearer_token(request), request)
 
 
 def staff_of_hotel(

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.request_checks import json_problem
 from workflows.machines.errors import (
     INTERNAL_ERROR,
     VALIDATION_ERROR,
@@ -81,7 +82,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
         details = _validation_details(error)
-        return error_response(422, VALIDATION_ERROR.name, VALIDATION_ERROR.message, details)
+        message = json_problem(error) or VALIDATION_ERROR.message
+        return error_response(422, VALIDATION_ERROR.name, message, details)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -7,7 +7,7 @@ from api.schemas import ErrorEnvelope
 from workflows.machines.errors import ERROR_CODES
 
 # A body that cannot be decoded, or is too large, is refused before anything else.
-BODY_ERRORS = (400, 413)
+BODY_ERRORS = (400, 413, 415)
 
 
 def status_description(status: int) -> str:

@@ -16,6 +16,7 @@ from storage.models import (
     Room,
     RoomServiceOrder,
     Staff,
+    StaffToken,
 )
 from workflows.services.staff_accounts import hash_token, new_token
 
@@ -39,9 +40,14 @@ def seed_hotel(slug: str, rooms: int) -> SeededHotel:
         hotel_id = connection.execute(
             insert(_table(Hotel)).values(slug=slug, name=slug).returning(_table(Hotel).c.id)
         ).scalar_one()
+        staff_id = connection.execute(
+            insert(_table(Staff))
+            .values(hotel_id=hotel_id, username="bench", username_key="bench")
+            .returning(_table(Staff).c.id)
+        ).scalar_one()
         connection.execute(
-            insert(_table(Staff)).values(
-                hotel_id=hotel_id, username="bench", token_hash=hash_token(token)
+            insert(_table(StaffToken)).values(
+                staff_id=staff_id, name="bench", token_hash=hash_token(token)
             )
         )
         if rooms:

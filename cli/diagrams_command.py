@@ -5,17 +5,18 @@ from typing import Annotated
 
 import typer
 
-from workflows.documentation.diagram_pages import DEFAULT_OUTPUT, write_pages
-
 
 def diagrams(
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Folder to write the pages into")
-    ] = DEFAULT_OUTPUT,
+        Path | None,
+        typer.Option("--output", "-o", help="The folder to write the pages into (docs/workflows)."),
+    ] = None,
 ) -> None:
-    """Write one Markdown page (Mermaid diagram, states, events) and one Graphviz SVG per
-    workflow machine."""
-    report = write_pages(output)
+    """Write each workflow machine's docs page (Mermaid, states, events) and Graphviz SVG."""
+    # Imported here: the diagram code is slow to import and only this command needs it.
+    from workflows.documentation.diagram_pages import DEFAULT_OUTPUT, write_pages
+
+    report = write_pages(output or DEFAULT_OUTPUT)
     for path in report.written:
         typer.echo(f"wrote {path}")
     if report.svg_skipped:

@@ -7,20 +7,21 @@ from datetime import UTC
 
 import typer
 
-from config.settings import get_settings
-from storage import outbox
-from storage.database import create_tables
-from storage.timestamps import iso_z, utc_now
-from storage.unit_of_work import UnitOfWork
-from workers.publishers import StreamOnlyPublisher, publisher_from_settings
-from workers.relay import Relay, RelayConfig
+# The storage and relay modules are imported by each command: `turnover --help` stays fast.
 
 outbox_app = typer.Typer(help="Inspect and repair the realtime outbox.", no_args_is_help=True)
 
 
 def relay() -> None:
-    """Deliver outbox events until stopped (Ctrl+C / SIGTERM). Run with
-    TURNOVER_RELAY_IN_PROCESS=0 on the API when relays run apart; several may run at once."""
+    """Deliver outbox events until stopped (Ctrl+C or SIGTERM).
+
+    Run it with TURNOVER_RELAY_IN_PROCESS=0 on the API when relays run apart; several
+    relays may run at once."""
+    from config.settings import get_settings
+    from storage.database import create_tables
+    from workers.publishers import StreamOnlyPublisher, publisher_from_settings
+    from workers.relay import Relay, RelayConfig
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     create_tables()
     settings = get_settings()
@@ -38,7 +39,12 @@ def relay() -> None:
 
 @outbox_app.command()
 def status() -> None:
-    """Pending, delivered and failed counts, and the age of the oldest pending event."""
+    """Print the pending, delivered and failed counts and the age of the oldest pending event."""
+    from storage import outbox
+    from storage.database import create_tables
+    from storage.timestamps import iso_z, utc_now
+    from storage.unit_of_work import UnitOfWork
+
     create_tables()
     with UnitOfWork(write=False) as uow:
         report = outbox.outbox_status(uow.session)
@@ -57,6 +63,10 @@ def status() -> None:
 @outbox_app.command("retry-failed")
 def retry_failed() -> None:
     """Put failed events back in the queue (after fixing what made them fail)."""
+    from storage import outbox
+    from storage.database import create_tables
+    from storage.unit_of_work import UnitOfWork
+
     create_tables()
     with UnitOfWork() as uow:
         count = outbox.requeue_failed(uow.session)

@@ -1,8 +1,11 @@
 """Configuration read from TURNOVER_* environment variables."""
 
+import re
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -14,7 +17,7 @@ class Settings(BaseSettings):
     # Upgrade the schema to the latest migration when the app or a CLI command starts.
     auto_migrate: bool = True
 
-    # Realtime delivery (docs/realtime.md). Without the three PUSHER_APP_ID / KEY / SECRET
+    # Realtime delivery (docs/realtime-events.md). Without the three PUSHER_APP_ID / KEY / SECRET
     # settings, events are served by the built-in server-sent-events stream only.
     pusher_app_id: str | None = None
     pusher_key: str | None = None
@@ -34,6 +37,42 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = 1.0
     relay_lease_seconds: float = 60.0
     sse_keepalive_seconds: float = 15.0
+
+    # Failed authentication (docs/operations.md#failed-sign-in-attempts): after this many
+    # failures in the window, an address or a username waits (429) until the oldest one
+    # leaves the window. 0 switches the limit off.
+    auth_max_failures_per_address: int = 20
+    auth_address_window_seconds: float = 60.0
+    auth_max_failures_per_username: int = 10
+    auth_username_window_seconds: float = 900.0
+
+    # Browser clients on other origins (CORS): exact origins, comma-separated, e.g.
+    # `https://board.hotel-killarney.ie,http://localhost:5173`; `*` allows any origin but
+    # without credentials. Empty (the default): no cross-origin access.
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    # Where `turnover demo` keeps the demo staff's credentials, so every run prints the same.
+    demo_credentials_file: str = ".turnover-demo.json"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s?#]+", origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port], e.g. "
+                    "https://board.example.com, with no path or trailing slash (or * alone)"
+                )
+        if "*" in origins and len(origins) > 1:
+            raise ValueError("* allows every origin: give it alone, or only exact origins")
+        return origins
 
 
 @lru_cache

@@ -18,16 +18,41 @@ class Hotel(SQLModel, table=True):
     name: str = Field(max_length=200)
 
 
+STAFF_ROLES = ("front_desk", "housekeeper", "supervisor", "manager")
+DEFAULT_STAFF_ROLE = "front_desk"
+
+
 class Staff(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("hotel_id", "username"),)
+    # Usernames are unique in a hotel whatever their case: `username_key` is the casefolded
+    # username ("Anna" and "anna" are one person), `username` is shown as it was typed.
+    __table_args__ = (
+        UniqueConstraint("hotel_id", "username_key", name="uq_staff_hotel_username_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     hotel_id: int = Field(foreign_key="hotel.id", index=True)
     username: str = Field(max_length=150)
+    username_key: str = Field(max_length=150)
+    role: str = Field(default=DEFAULT_STAFF_ROLE, max_length=32)  # one of STAFF_ROLES
     is_superuser: bool = False
-    # sha256 of the bearer token; the token itself is shown once and never stored.
-    token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    # A deactivated member's tokens (and web sessions) stop working at once; rows are kept.
+    is_active: bool = True
+    # argon2 hash of the password for the web pages; None: no password set.
+    password_hash: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utc_now)
+
+
+class StaffToken(SQLModel, table=True):
+    """A named API token of a staff member: sha256 of the secret, which is shown once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    name: str = Field(max_length=64)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utc_now)
+    last_used_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 class Room(SQLModel, table=True):

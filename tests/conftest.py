@@ -18,10 +18,57 @@ from workflows.machines.actors import Actor, Role
 
 POSTGRES_ENV = "TURNOVER_TEST_POSTGRES_URL"
 
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its cheapest in tests (real hashes, verified the same way): the real cost,
+    tens of milliseconds per hash by design, would add up over the suite."""
+    from argon2 import PasswordHasher
+
+    from workflows.services import staff_accounts
+
+    real = staff_accounts._password_hasher
+    staff_accounts._password_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    staff_accounts._password_hasher = real
+
+
 ANNA = Actor(username="anna", staff_id=None, role=Role.MANAGER)
 ADMIN = Actor(username="admin", is_superuser=True)
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+POSTGRES_FIXTURES = {"postgres_admin", "postgres_database"}
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("postgres") is not None or bool(fixtures & POSTGRES_FIXTURES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without PostgreSQL configured, its tests are left out (one summary line), not skipped
+    one by one (a screen of skip lines)."""
+    if os.environ.get(POSTGRES_ENV):
+        return
+    left_out = [item for item in items if _needs_postgres(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not _needs_postgres(item)]
+        config.stash[POSTGRES_LEFT_OUT] = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    left_out = config.stash.get(POSTGRES_LEFT_OUT, 0)
+    if left_out:
+        terminalreporter.write_line(
+            f"{left_out} PostgreSQL tests not run (the 'deselected'): set {POSTGRES_ENV}="
+            "postgresql://postgres@127.0.0.1:5432/test to run them (.ci/run does)."
+        )
+
+
+POSTGRES_LEFT_OUT = pytest.StashKey[int]()
 
 
 def postgres_base_url() -> str:
@@ -177,6 +224,11 @@ def log() -> list[tuple[str, str, str, str, str]]:
     ]
 
 
+# Written by every authenticated request (at most once a minute per token), refused or not:
+# bookkeeping of the credentials, not data a request changes.
+BOOKKEEPING_COLUMNS = {("stafftoken", "last_used_at")}
+
+
 def snapshot() -> dict[str, list[dict]]:
     """Every row of every table, for all-or-nothing assertions."""
     from sqlmodel import SQLModel
@@ -185,7 +237,11 @@ def snapshot() -> dict[str, list[dict]]:
     for table in SQLModel.metadata.sorted_tables:
         with UnitOfWork(write=False) as uow:
             result[table.name] = [
-                dict(row._mapping)
+                {
+                    k: v
+                    for k, v in row._mapping.items()
+                    if (table.name, k) not in BOOKKEEPING_COLUMNS
+                }
                 for row in uow.session.execute(table.select().order_by(table.c.id))
             ]
     return result

@@ -19,6 +19,6 @@ def stream_staff(
     hotel_slug: Annotated[str, Path(max_length=64)],
     token: Annotated[str | None, Query(max_length=512)] = None,
 ) -> StaffMember:
-    member = authenticate(bearer_token(request) or token)
+    member = authenticate(bearer_token(request) or token, request)
     ensure_same_hotel(member, hotel_slug)
     return member

@@ -23,11 +23,13 @@ def bearer(token: str) -> Headers:
     return {"Authorization": f"Bearer {token}"}
 
 
-def new_staff_token(hotel_slug: str, username: str, *, superuser: bool = False) -> str:
+def new_staff_token(
+    hotel_slug: str, username: str, *, superuser: bool = False, role: str = "front_desk"
+) -> str:
     with UnitOfWork() as uow:
         hotel = load_hotel(uow.session, hotel_slug)
         _, token = create_staff(
-            uow.session, hotel_id=hotel.id, username=username, is_superuser=superuser
+            uow.session, hotel_id=hotel.id, username=username, is_superuser=superuser, role=role
         )
         uow.commit()
     return token
@@ -52,8 +54,9 @@ def client(api_hotel: str) -> TestClient:
 
 @pytest.fixture
 def staff(api_hotel: str) -> Headers:
-    """A plain staff member of the hotel in BASE."""
-    return bearer(new_staff_token(HOTEL, "maria"))
+    """A staff member of the hotel in BASE who may fire every event a non-superuser may
+    (a manager); tests/api/test_roles_api.py covers the other roles."""
+    return bearer(new_staff_token(HOTEL, "maria", role="manager"))
 
 
 @pytest.fixture

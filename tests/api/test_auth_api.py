@@ -8,7 +8,7 @@ from storage.models import Staff
 from storage.unit_of_work import UnitOfWork
 from tests.api.conftest import BASE, BULK, OTHER_HOTEL, Headers, bearer, error, new_staff_token
 from tests.conftest import snapshot
-from workflows.services.staff_accounts import rotate_token
+from workflows.services.staff_accounts import find_token, issue_token, revoke_token
 
 OTHER_BASE = f"/api/staff/hotels/{OTHER_HOTEL}"
 
@@ -89,11 +89,12 @@ def test_another_hotels_booking_or_room_under_own_path_is_not_found(
     assert client.get(OTHER_BASE + "/rooms/301/", headers=other_staff).status_code == 200
 
 
-def test_a_rotated_token_stops_working(client: TestClient, api_hotel: str):
+def test_a_revoked_token_stops_working_and_the_others_go_on(client: TestClient, api_hotel: str):
     old = new_staff_token(api_hotel, "temp")
     with UnitOfWork() as uow:
         member = uow.session.exec(select(Staff).where(Staff.username == "temp")).one()
-        new = rotate_token(uow.session, member)
+        new = issue_token(uow.session, member, name="laptop").secret
+        revoke_token(uow.session, find_token(uow.session, member, name="default"))
         uow.commit()
     assert error(client.get(BASE + "/rooms/", headers=bearer(old))) == (401, "NOT_AUTHENTICATED")
     assert client.get(BASE + "/rooms/", headers=bearer(new)).status_code == 200

@@ -28,7 +28,7 @@ from tests.realtime.live_server import running_app
 from workflows.documentation.registry import MACHINES
 from workflows.services.staff_accounts import new_token
 
-PUBLIC, STAFF, SUPERUSER = "public", "hotel staff", "superuser only"
+PUBLIC, STAFF, MANAGER, SUPERUSER = "public", "hotel staff", "managers", "superuser only"
 CALLERS = [
     "no token",
     "malformed token",
@@ -63,11 +63,12 @@ class Probe:
         return f"{self.method} {self.url} {self.json or self.form or ''}".strip()
 
 
-def _staff(method: str, path: str, **kwargs: Any) -> Probe:
-    return Probe(method, STAFF_BASE + path, STAFF, **kwargs)
+def _staff(method: str, path: str, access: str = STAFF, **kwargs: Any) -> Probe:
+    return Probe(method, STAFF_BASE + path, access, **kwargs)
 
 
 ROOM_101 = {"room_number": 101}
+ANNA = {"username": "anna"}
 PROBES = [
     Probe("GET", "/healthz", PUBLIC),
     Probe("GET", "/api/workflows/", PUBLIC),
@@ -120,6 +121,27 @@ PROBES = [
         SUPERUSER,
         json={"room_ids": [], "destructive": True},
     ),
+    # Staff management: managers and superusers (here: the superuser), on another member.
+    _staff("GET", "/staff/", access=MANAGER),
+    _staff("POST", "/staff/", access=MANAGER, json={"username": "nora"}, allowed_status=201),
+    _staff("GET", "/staff/{username}/", access=MANAGER, values=ANNA),
+    _staff("PATCH", "/staff/{username}/", access=MANAGER, values=ANNA, json={"role": "manager"}),
+    _staff("GET", "/staff/{username}/tokens/", access=MANAGER, values=ANNA),
+    _staff(
+        "POST",
+        "/staff/{username}/tokens/",
+        access=MANAGER,
+        values=ANNA,
+        json={},
+        allowed_status=201,
+    ),
+    _staff(
+        "DELETE",
+        "/staff/{username}/tokens/{token_id}/",
+        access=MANAGER,
+        values={**ANNA, "token_id": 999},
+        allowed_status=404,  # anna has no such token
+    ),
     # The hotel is named by the channel in the body, not the path.
     Probe(
         "POST",
@@ -136,7 +158,9 @@ def expected(probe: Probe, caller: str) -> tuple[int, str | None]:
         return probe.allowed_status, None
     if caller in ("no token", "malformed token", "unknown token"):
         return 401, "NOT_AUTHENTICATED"
-    if caller == "other hotel's staff" or (probe.access == SUPERUSER and caller == "staff"):
+    if caller == "other hotel's staff" or (
+        probe.access in (MANAGER, SUPERUSER) and caller == "staff"
+    ):
         return 403, "PERMISSION_DENIED"
     return probe.allowed_status, None
 
@@ -187,7 +211,10 @@ def live_api(hotel: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Clie
     """The app on a real port, Pusher configured (for /api/pusher/auth) and no relay in the
     process: nothing but the requests may write."""
     settings = {"PUSHER_APP_ID": APP_ID, "PUSHER_KEY": KEY, "PUSHER_SECRET": SECRET}
-    for name, value in {**settings, "PUSHER_PRIVATE": "1", "RELAY_IN_PROCESS": "0"}.items():
+    # The "unknown token" caller fails on every probe: no throttling of failures here (the
+    # throttle has its own tests).
+    quiet = {"PUSHER_PRIVATE": "1", "RELAY_IN_PROCESS": "0", "AUTH_MAX_FAILURES_PER_ADDRESS": "0"}
+    for name, value in {**settings, **quiet}.items():
         monkeypatch.setenv(f"TURNOVER_{name}", value)
     get_settings.cache_clear()
     try:

@@ -29,7 +29,9 @@ LOOKUPS = {
         "SELECT * FROM transitionlog WHERE entity_kind = 'room' AND entity_id = 1"
         " ORDER BY id DESC LIMIT 50"
     ),
-    "staff by token hash": "SELECT * FROM staff WHERE token_hash = 'abc'",
+    "token by its hash": "SELECT * FROM stafftoken WHERE token_hash = 'abc'",
+    "tokens of a staff member": "SELECT * FROM stafftoken WHERE staff_id = 1",
+    "staff by username": "SELECT * FROM staff WHERE hotel_id = 1 AND username_key = 'anna'",
     "hotel by slug": "SELECT * FROM hotel WHERE slug = 'h'",
     "guests of a room": "SELECT * FROM guest WHERE room_id = 1",
     "guests of a booking": "SELECT * FROM guest WHERE booking_id = 1",

@@ -7,6 +7,7 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,14 +18,14 @@ import api.routes.rooms
 from admin.demo import ensure_demo
 from api.log_redaction import REDACTED
 from config.settings import get_settings
-from storage.models import OutboxEvent, Staff
+from storage.models import OutboxEvent, Staff, StaffToken
 from storage.unit_of_work import UnitOfWork
 from tests.api.conftest import OTHER_HOTEL, new_staff_token
 from tests.conftest import HOTEL, rows, seed, snapshot
 from tests.realtime.conftest import wait_until
 from tests.realtime.fake_pusher import APP_ID, KEY, FakePusher
 from tests.realtime.live_server import running_app
-from workflows.services.staff_accounts import new_token, rotate_token
+from workflows.services.staff_accounts import issue_token, new_token, set_password
 
 # Not the stand-in's secret: it answers 401 (bad signature) to everything we send.
 PUSHER_SECRET = "pusher-secret-that-must-never-show-7f3a9c"
@@ -36,24 +37,27 @@ def every_stored_text() -> str:
     return repr(snapshot())
 
 
-def test_tokens_are_stored_only_as_hashes(hotel: str) -> None:
+def test_tokens_and_passwords_are_stored_only_as_hashes(hotel: str, tmp_path: Path) -> None:
     seeded = "seeded-token-0123456789abcdef"
     seed({"hotels": [], "staff": [{"hotel": HOTEL, "username": "s", "token": seeded}]})
     issued = [seeded, new_staff_token(HOTEL, "maria"), new_staff_token(OTHER_HOTEL, "sean")]
     with UnitOfWork() as uow:
         maria = uow.session.exec(select(Staff).where(Staff.username == "maria")).one()
-        issued.append(rotate_token(uow.session, maria))
+        issued.append(issue_token(uow.session, maria, name="laptop").secret)
+        set_password(maria, "maria-password-7f3a9c")
         uow.commit()
-    with UnitOfWork() as uow:  # the demo hotel is this hotel: everyone gets a fresh token
-        valid = list(ensure_demo(uow.session).tokens.values())
+    with UnitOfWork() as uow:  # the demo hotel is this hotel: its staff get demo tokens
+        demo = ensure_demo(uow.session, tmp_path / "demo.json")
+        issued += [m.token for m in demo.members]
         uow.commit()
 
     stored = every_stored_text()
-    for token in issued + valid:
-        assert token not in stored
-    hashes = {staff.token_hash for staff in rows(Staff)}
-    assert len(valid) == len(hashes) >= 5
-    assert {hashlib.sha256(token.encode()).hexdigest() for token in valid} == hashes
+    for secret in [*issued, "maria-password-7f3a9c", *(m.password for m in demo.members)]:
+        assert secret not in stored
+    hashes = {token.token_hash for token in rows(StaffToken)}
+    assert len(issued) == len(hashes) >= 10
+    assert {hashlib.sha256(token.encode()).hexdigest() for token in issued} == hashes
+    assert all(s.password_hash.startswith("$argon2id$") for s in rows(Staff) if s.password_hash)
 
 
 @contextmanager

@@ -30,12 +30,11 @@ class Actor:
 
     @classmethod
     def from_staff(cls, staff: Staff) -> "Actor":
-        role = Role(getattr(staff, "role", Role.FRONT_DESK))
         return cls(
             username=staff.username,
             is_superuser=staff.is_superuser,
             staff_id=staff.id,
-            role=role,
+            role=Role(staff.role),
         )
 
     def may_fire(self, roles: tuple[Role, ...]) -> bool:

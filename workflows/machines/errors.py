@@ -128,6 +128,27 @@ STAFF_EXISTS = _code(
     "Staff member already exists",
     "`turnover create-staff` with a username already taken in that hotel",
 )
+STAFF_NOT_FOUND = _code(
+    "STAFF_NOT_FOUND", 404, "Staff member not found", "no staff member with that username here"
+)
+TOKEN_NOT_FOUND = _code(
+    "TOKEN_NOT_FOUND",
+    404,
+    "Token not found",
+    "the staff member has no token with that id or name (or it was revoked)",
+)
+TOKEN_NAME_TAKEN = _code(
+    "TOKEN_NAME_TAKEN",
+    409,
+    "A token with that name already exists",
+    "issuing a token under a name the staff member already uses for a live token",
+)
+TOO_MANY_ATTEMPTS = _code(
+    "TOO_MANY_ATTEMPTS",
+    429,
+    "Too many failed sign-in attempts",
+    "too many failed sign-ins from this address or for this username lately; see `Retry-After`",
+)
 INVALID_SEED = _code(
     "INVALID_SEED", 422, "Invalid seed file", "`turnover seed` with a file it cannot load (CLI)"
 )
