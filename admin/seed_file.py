@@ -12,6 +12,7 @@ are kept. Seeded states are starting data, not transitions: no audit rows or eve
 """
 
 import contextlib
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -189,10 +190,17 @@ def load_seed(session: Session, data: Any, *, update: bool = False) -> SeedSumma
     """Check `data` against the schema, the machines and the database, then write it."""
     parsed = parse_seed(data)
     plan = _Plan(session, parsed, update)
-    problems = parsed.problems + plan.problems
+    problems = sorted(parsed.problems + plan.problems, key=_place_in_file)
     if problems:
         raise InvalidSeed(_report(problems))
     return _Writer(session, parsed, plan).write()
+
+
+def _place_in_file(problem: str) -> tuple[int, int]:
+    """(section, record): problems listed in the order of the file."""
+    match = re.match(r"(\w+)(?:\[(\d+)\])?", problem)
+    section = list(SECTIONS).index(match[1]) if match and match[1] in SECTIONS else -1
+    return section, int(match[2]) if match and match[2] else -1
 
 
 def _report(problems: list[str]) -> str:
