@@ -9,22 +9,31 @@ batches (a file of 100,000 rooms is a few dozen statements).
 Records already in the database are refused, saying so, unless `update=True`
 (`turnover seed --update`): then the keys the file gives overwrite theirs and the others
 are kept. Seeded states are starting data, not transitions: no audit rows or events.
+
+A good file is validated in one pass straight from its text (pydantic-core, no tree of
+Python objects in between, which is what keeps a 22 MB file under 300 MB); only a file
+with problems is read again record by record, to report every problem at once.
 """
 
 import contextlib
+import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, Literal, Required, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import case, delete, insert, update
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from sqlalchemy import case, delete, update
 from sqlmodel import Session, select
+from typing_extensions import TypedDict  # pydantic needs it before Python 3.12
 
 from storage.models import (
     DEFAULT_STAFF_ROLE,
     ORDER_STATUSES,
+    STAFF_ROLES,
     Booking,
     Conversation,
     Guest,
@@ -41,103 +50,87 @@ from workflows.machines.booking_lifecycle import BookingLifecycle
 from workflows.machines.errors import InvalidSeed
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.staff_accounts import (
+    USERNAME_PATTERN,
+    USERNAME_RULE,
     TokenNotFound,
     find_token,
     hash_token,
     issue_token,
     revoke_token,
-    role_problem,
     username_key,
-    username_problem,
 )
 
 BATCH = 5_000
 SEED_TOKEN_NAME = "seed"
-ROOM_STATES = state_values(RoomTurnover)
-BOOKING_STATES = state_values(BookingLifecycle)
+ROOM_STATES = tuple(state_values(RoomTurnover))
+BOOKING_STATES = tuple(state_values(BookingLifecycle))
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
+SLUG = r"^[a-z0-9][a-z0-9-]{0,63}$"
+# Repeated values ("hotel-killarney" 100,000 times) are one string in memory.
+STRICT = ConfigDict(extra="forbid", strict=True, cache_strings="all")
 
 
-def _check(problem_of: Any) -> AfterValidator:
-    def validate(value: Any) -> Any:
-        problem = problem_of(value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    return AfterValidator(validate)
+def _text(max_length: int, pattern: str = NO_NUL, min_length: int = 0) -> Any:
+    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=pattern)]
 
 
-def _nul_problem(text: str) -> str | None:
-    if "\x00" in text:
-        return "contains the NUL character (\\u0000), which cannot be stored; remove it"
-    return None
-
-
-def _one_of(allowed: Iterable[str]) -> AfterValidator:
-    allowed = list(allowed)
-    return _check(lambda v: None if v in allowed else f"'{v}' is not one of {', '.join(allowed)}")
-
-
-def _text(max_length: int, min_length: int = 0) -> Any:
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), _check(_nul_problem)]
-
-
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-Username = Annotated[str, _check(username_problem)]
-Role = Annotated[str, _check(role_problem)]
+Slug = _text(64, SLUG)
 RoomNumber = Annotated[int, Field(ge=1, le=999_999)]
-RoomState = Annotated[str, _one_of(ROOM_STATES)]
-BookingState = Annotated[str, _one_of(BOOKING_STATES)]
-OrderState = Annotated[str, _one_of(ORDER_STATUSES)]
 
 
-class SeedRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+@with_config(STRICT)
+class SeedHotel(TypedDict, total=False):
+    slug: Required[Slug]
+    name: _text(200)
 
 
-class SeedHotel(SeedRecord):
-    slug: Slug
-    name: _text(200) = ""
+@with_config(STRICT)
+class SeedStaff(TypedDict, total=False):
+    hotel: Required[Slug]
+    username: Required[_text(150, USERNAME_PATTERN, min_length=1)]
+    role: Literal[STAFF_ROLES]  # type: ignore[valid-type]
+    is_superuser: bool
+    token: _text(200, min_length=16) | None
 
 
-class SeedStaff(SeedRecord):
-    hotel: Slug
-    username: Username
-    role: Role = DEFAULT_STAFF_ROLE
-    is_superuser: bool = False
-    token: _text(200, min_length=16) | None = None
+@with_config(STRICT)
+class SeedRoom(TypedDict, total=False):
+    hotel: Required[Slug]
+    room_number: Required[RoomNumber]
+    room_status: Literal[ROOM_STATES]  # type: ignore[valid-type]
+    fcm_token: _text(512) | None
 
 
-class SeedRoom(SeedRecord):
+@with_config(STRICT)
+class SeedGuest(TypedDict, total=False):
+    first_name: Required[_text(150, NOT_BLANK, min_length=1)]
+    last_name: _text(150)
+
+
+@with_config(STRICT)
+class SeedBooking(TypedDict, total=False):
+    hotel: Required[Slug]
+    booking_id: Required[_text(64, NOT_BLANK, min_length=1)]
+    status: Literal[BOOKING_STATES]  # type: ignore[valid-type]
+    room_number: RoomNumber | None
+    guests: list[SeedGuest]
+
+
+@with_config(STRICT)
+class SeedRoomRecord(TypedDict):
     hotel: Slug
     room_number: RoomNumber
-    room_status: RoomState = "READY_FOR_GUEST"
-    fcm_token: _text(512) | None = None
 
 
-class SeedGuest(SeedRecord):
-    first_name: Annotated[_text(150, min_length=1), Field(pattern=r"\S")]
-    last_name: _text(150) = ""
+@with_config(STRICT)
+class SeedOrder(TypedDict, total=False):
+    hotel: Required[Slug]
+    room_number: Required[RoomNumber]
+    status: Literal[ORDER_STATUSES]  # type: ignore[valid-type]
 
 
-class SeedBooking(SeedRecord):
-    hotel: Slug
-    booking_id: Annotated[_text(64, min_length=1), Field(pattern=r"\S")]
-    status: BookingState = "CONFIRMED"
-    room_number: RoomNumber | None = None
-    guests: list[SeedGuest] = []
-
-
-class SeedRoomRecord(SeedRecord):
-    hotel: Slug
-    room_number: RoomNumber
-
-
-class SeedOrder(SeedRoomRecord):
-    status: OrderState = "OPEN"
-
-
-SECTIONS: dict[str, type[SeedRecord]] = {
+SECTIONS: dict[str, type] = {
     "hotels": SeedHotel,
     "staff": SeedStaff,
     "rooms": SeedRoom,
@@ -146,14 +139,50 @@ SECTIONS: dict[str, type[SeedRecord]] = {
     "conversations": SeedRoomRecord,
     "room_service_orders": SeedOrder,
 }
+# What a record that leaves a key out has (on insert; on update the stored value stays).
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "hotels": {"name": ""},
+    "staff": {"role": DEFAULT_STAFF_ROLE, "is_superuser": False, "token": None},
+    "rooms": {"room_status": "READY_FOR_GUEST", "fcm_token": None},
+    "bookings": {"status": "CONFIRMED", "room_number": None, "guests": []},
+    "room_service_orders": {"status": "OPEN"},
+}
+ALLOWED = {
+    "role": STAFF_ROLES,
+    "room_status": ROOM_STATES,
+    "status": BOOKING_STATES,
+    "room_service_orders.status": ORDER_STATUSES,
+}
 ROOM_RECORDS = {
     "chat_sessions": GuestChatSession,
     "conversations": Conversation,
     "room_service_orders": RoomServiceOrder,
 }
 
+
+@with_config(STRICT)
+class SeedFile(TypedDict, total=False):
+    hotels: Required[list[SeedHotel]]
+    staff: list[SeedStaff]
+    rooms: list[SeedRoom]
+    bookings: list[SeedBooking]
+    chat_sessions: list[SeedRoomRecord]
+    conversations: list[SeedRoomRecord]
+    room_service_orders: list[SeedOrder]
+
+
+_WHOLE_FILE = TypeAdapter(SeedFile)
+_RECORD = {kind: TypeAdapter(model) for kind, model in SECTIONS.items()}
+
+T = TypeVar("T")
 RoomKey = tuple[str, int]  # (hotel slug, room number)
-Numbered = list[tuple[int, Any]]  # (index in the file's section, record)
+Record = dict[str, Any]
+Numbered = list[tuple[int, Record]]  # (index in the file's section, record)
+
+
+def value(kind: str, record: Record, key: str) -> Any:
+    """The record's value for `key`, or the default of a key it leaves out."""
+    return record[key] if key in record else DEFAULTS[kind][key]
 
 
 @dataclass
@@ -186,13 +215,40 @@ class SeedSummary:
 
 
 def load_seed(session: Session, data: Any, *, update: bool = False) -> SeedSummary:
-    """Check `data` against the schema, the machines and the database, then write it."""
-    parsed = parse_seed(data)
+    """Check `data` (parsed JSON) against the schema, the machines and the database, then
+    write it."""
+    return _load(session, parse_seed(data), update)
+
+
+def load_seed_file(session: Session, path: Path, *, update: bool = False) -> SeedSummary:
+    """The same from a file. Raises OSError when it cannot be read, UnicodeDecodeError when
+    it is not UTF-8, json.JSONDecodeError when it is not JSON, and RecursionError when it
+    is nested too deeply to be read."""
+    return _load(session, _parse_file(path), update)
+
+
+def _parse_file(path: Path) -> ParsedSeed:
+    """The file's bytes are dropped once parsed (they are a big file's biggest object)."""
+    content = path.read_bytes()
+    try:
+        return _numbered(_WHOLE_FILE.validate_json(content))
+    except ValidationError:
+        return parse_seed(json.loads(content.decode("utf-8")))
+
+
+def _load(session: Session, parsed: ParsedSeed, update: bool) -> SeedSummary:
     plan = _Plan(session, parsed, update)
-    problems = parsed.problems + plan.problems
+    problems = sorted(parsed.problems + plan.problems, key=_place_in_file)
     if problems:
         raise InvalidSeed(_report(problems))
     return _Writer(session, parsed, plan).write()
+
+
+def _place_in_file(problem: str) -> tuple[int, int]:
+    """(section, record): problems listed in the order of the file."""
+    match = re.match(r"(\w+)(?:\[(\d+)\])?", problem)
+    section = list(SECTIONS).index(match[1]) if match and match[1] in SECTIONS else -1
+    return section, int(match[2]) if match and match[2] else -1
 
 
 def _report(problems: list[str]) -> str:
@@ -204,8 +260,20 @@ def _report(problems: list[str]) -> str:
 # --- the schema ----------------------------------------------------------------------------
 
 
+def _numbered(valid: dict[str, list[Record]]) -> ParsedSeed:
+    parsed = ParsedSeed()
+    for kind in SECTIONS:
+        parsed.records[kind] = list(enumerate(valid.get(kind, [])))
+    return parsed
+
+
 def parse_seed(data: Any) -> ParsedSeed:
-    """Validate every record on its own, so one bad record hides no other problem."""
+    """Validate the whole file at once; when that fails, every record on its own, so that
+    one bad record hides no other problem."""
+    try:
+        return _numbered(_WHOLE_FILE.validate_python(data))
+    except ValidationError:
+        pass
     parsed = ParsedSeed()
     if not isinstance(data, dict):
         parsed.problems.append("the file must be a JSON object with a 'hotels' list")
@@ -217,22 +285,22 @@ def parse_seed(data: Any) -> ParsedSeed:
             parsed.problems.append(
                 f"{key}: unknown section; the sections are {', '.join(SECTIONS)}"
             )
-    for kind, model in SECTIONS.items():
+    for kind in SECTIONS:
         section = data.get(kind, [])
         if not isinstance(section, list):
             parsed.problems.append(f"{kind}: must be a list of records")
             continue
         for i, raw in enumerate(section):
-            _parse_record(parsed, kind, model, i, raw)
+            _parse_record(parsed, kind, i, raw)
     return parsed
 
 
-def _parse_record(parsed: ParsedSeed, kind: str, model: type[SeedRecord], i: int, raw: Any) -> None:
+def _parse_record(parsed: ParsedSeed, kind: str, i: int, raw: Any) -> None:
     try:
-        parsed.records[kind].append((i, model.model_validate(raw)))
+        parsed.records[kind].append((i, _RECORD[kind].validate_python(raw)))
     except ValidationError as error:
-        for item in error.errors(include_url=False, include_input=False):
-            parsed.problems.append(f"{kind}[{i}]{_path(item['loc'])}: {_message(item, model)}")
+        for item in error.errors(include_url=False):
+            parsed.problems.append(f"{kind}[{i}]{_path(item['loc'])}: {_message(kind, item)}")
         if isinstance(raw, dict):
             _remember_unsure(parsed, kind, raw)
 
@@ -250,19 +318,32 @@ def _path(loc: tuple[Any, ...]) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
 
 
-def _message(item: Any, model: type[SeedRecord]) -> str:
-    if item["type"] == "extra_forbidden":
-        owner = SeedGuest if "guests" in item["loc"] else model
-        return f"unknown key; the keys are {', '.join(owner.model_fields)}"
-    if item["type"] == "missing":
+def _message(kind: str, item: Any) -> str:
+    name, given = (item["loc"][-1] if item["loc"] else ""), item.get("input")
+    kind_of_error = item["type"]
+    if kind_of_error == "extra_forbidden":
+        owner = SeedGuest if "guests" in item["loc"] else SECTIONS[kind]
+        return f"unknown key; the keys are {', '.join(owner.__annotations__)}"
+    if kind_of_error == "missing":
         return "required"
-    if item["type"] == "value_error":
-        return str(item["ctx"]["error"])
-    if item["type"] == "string_pattern_mismatch" and item["loc"][-1] in ("hotel", "slug"):
-        return "a hotel slug is lower-case letters, digits and -, at most 64 characters"
-    if item["type"] == "string_pattern_mismatch":
-        return "must not be blank"
+    if kind_of_error == "string_pattern_mismatch":
+        return _pattern_message(name, given)
+    if kind_of_error == "literal_error":
+        allowed = ALLOWED.get(f"{kind}.{name}", ALLOWED.get(name, ()))
+        if name == "role":
+            return f"'{given}' is not a role; roles are {', '.join(allowed)}"
+        return f"'{given}' is not one of {', '.join(allowed)}"
     return str(item["msg"])
+
+
+def _pattern_message(name: str, given: Any) -> str:
+    if isinstance(given, str) and "\x00" in given:
+        return "contains the NUL character (\\u0000), which cannot be stored; remove it"
+    if name in ("hotel", "slug"):
+        return "a hotel slug is lower-case letters, digits and -, at most 64 characters"
+    if name == "username":
+        return f"'{given}' is not a valid username: {USERNAME_RULE}"
+    return "must not be blank"
 
 
 # --- the meaning ---------------------------------------------------------------------------
@@ -284,27 +365,25 @@ class _Plan:
     def __init__(self, session: Session, parsed: ParsedSeed, update: bool) -> None:
         self.session, self.parsed, self.update = session, parsed, update
         self.problems: list[str] = []
-        slugs = self._slugs()
-        self.hotels = {h.slug: h for h in session.exec(select(Hotel).where(Hotel.slug.in_(slugs)))}
+        query = select(Hotel).where(Hotel.slug.in_(self._slugs()))  # type: ignore[attr-defined]
+        self.hotels = {h.slug: h for h in session.exec(query)}
         self.slug_of = {h.id: slug for slug, h in self.hotels.items()}
         self.rooms = self._stored_rooms()
         self.bookings = self._stored_bookings()
-        self.staff = {
-            (self.slug_of[s.hotel_id], s.username_key): s
-            for s in session.exec(select(Staff).where(Staff.hotel_id.in_(self.slug_of)))
-        }
+        staff = select(Staff).where(Staff.hotel_id.in_(self.slug_of))  # type: ignore[attr-defined]
+        self.staff = {(self.slug_of[s.hotel_id], s.username_key): s for s in session.exec(staff)}
         self._check()
 
     def _slugs(self) -> set[str]:
-        slugs = {h.slug for _, h in self.parsed["hotels"]}
+        slugs = {h["slug"] for _, h in self.parsed["hotels"]}
         for kind in SECTIONS:
             if kind != "hotels":
-                slugs |= {r.hotel for _, r in self.parsed[kind]}
+                slugs |= {r["hotel"] for _, r in self.parsed[kind]}
         return slugs
 
     def _stored_rooms(self) -> dict[RoomKey, tuple[int, str]]:
         query = select(Room.id, Room.hotel_id, Room.room_number, Room.room_status).where(
-            Room.hotel_id.in_(self.slug_of)
+            Room.hotel_id.in_(self.slug_of)  # type: ignore[attr-defined]
         )
         return {
             (self.slug_of[hotel_id], number): (room_id, status)
@@ -321,7 +400,7 @@ class _Plan:
             Booking.assigned_room_id,
             Booking.checked_in_at,
             Booking.checked_out_at,
-        ).where(Booking.hotel_id.in_(self.slug_of))
+        ).where(Booking.hotel_id.in_(self.slug_of))  # type: ignore[attr-defined]
         return {
             (self.slug_of[row.hotel_id], row.booking_id): _StoredBooking(
                 row.id,
@@ -343,7 +422,7 @@ class _Plan:
         self._check_in_house()
         for kind in ROOM_RECORDS:
             for i, record in self.parsed[kind]:
-                self._check_room_ref(f"{kind}[{i}]", record.hotel, record.room_number)
+                self._check_room_ref(f"{kind}[{i}]", record["hotel"], record["room_number"])
 
     def _already_stored(self, where: str, what: str) -> None:
         self.problems.append(
@@ -353,13 +432,12 @@ class _Plan:
     def _check_hotels(self) -> None:
         seen: set[str] = set()
         for i, hotel in self.parsed["hotels"]:
-            if hotel.slug in seen:
-                self.problems.append(
-                    f"hotels[{i}].slug: hotel '{hotel.slug}' appears twice in the file"
-                )
-            elif hotel.slug in self.hotels and not self.update:
-                self._already_stored(f"hotels[{i}].slug", f"hotel '{hotel.slug}'")
-            seen.add(hotel.slug)
+            slug = hotel["slug"]
+            if slug in seen:
+                self.problems.append(f"hotels[{i}].slug: hotel '{slug}' appears twice in the file")
+            elif slug in self.hotels and not self.update:
+                self._already_stored(f"hotels[{i}].slug", f"hotel '{slug}'")
+            seen.add(slug)
         self.known_hotels = seen | set(self.hotels)
 
     def _check_hotel_ref(self, where: str, slug: str) -> bool:
@@ -371,46 +449,45 @@ class _Plan:
 
     def _check_staff(self) -> None:
         seen: set[tuple[str, str]] = set()
-        tokens = Counter(s.token for _, s in self.parsed["staff"] if s.token)
+        tokens = Counter(s["token"] for _, s in self.parsed["staff"] if s.get("token"))
         stored_tokens = self._stored_token_owners(tokens)
         for i, staff in self.parsed["staff"]:
             where = f"staff[{i}]"
-            self._check_hotel_ref(where, staff.hotel)
-            key = (staff.hotel, username_key(staff.username))
+            self._check_hotel_ref(where, staff["hotel"])
+            key = (staff["hotel"], username_key(staff["username"]))
             stored = self.staff.get(key)
             if key in seen:
                 self.problems.append(
-                    f"{where}.username: '{staff.username}' appears twice in the file "
+                    f"{where}.username: '{staff['username']}' appears twice in the file "
                     "(usernames ignore case)"
                 )
             elif stored is not None and not self.update:
                 self._already_stored(f"{where}.username", f"staff member '{stored.username}'")
             seen.add(key)
-            if staff.token:
-                owner = stored_tokens.get(hash_token(staff.token))
+            token = staff.get("token")
+            if token:
+                owner = stored_tokens.get(hash_token(token))
                 mine = stored is not None and owner == stored.id
-                if tokens[staff.token] > 1 or (owner is not None and not mine):
+                if tokens[token] > 1 or (owner is not None and not mine):
                     self.problems.append(f"{where}.token: this token is already in use")
 
     def _stored_token_owners(self, tokens: Iterable[str]) -> dict[str, int]:
         hashes = [hash_token(token) for token in tokens]
         query = select(StaffToken.token_hash, StaffToken.staff_id).where(
-            StaffToken.token_hash.in_(hashes)
+            StaffToken.token_hash.in_(hashes)  # type: ignore[attr-defined]
         )
         return {token_hash: staff_id for token_hash, staff_id in self.session.execute(query)}
 
     def _check_rooms(self) -> None:
-        in_file = Counter((r.hotel, r.room_number) for _, r in self.parsed["rooms"])
+        in_file = Counter((r["hotel"], r["room_number"]) for _, r in self.parsed["rooms"])
         for i, room in self.parsed["rooms"]:
             where = f"rooms[{i}].room_number"
-            self._check_hotel_ref(f"rooms[{i}]", room.hotel)
-            key = (room.hotel, room.room_number)
+            self._check_hotel_ref(f"rooms[{i}]", room["hotel"])
+            key = (room["hotel"], room["room_number"])
             if in_file[key] > 1:
-                self.problems.append(
-                    f"{where}: room {room.room_number} appears twice in hotel '{room.hotel}'"
-                )
+                self.problems.append(f"{where}: room {key[1]} appears twice in hotel '{key[0]}'")
             elif key in self.rooms and not self.update:
-                self._already_stored(where, f"room {room.room_number} of hotel '{room.hotel}'")
+                self._already_stored(where, f"room {key[1]} of hotel '{key[0]}'")
         self.known_rooms = set(in_file) | set(self.rooms)
 
     def _check_room_ref(self, where: str, slug: str, number: int | None) -> None:
@@ -420,20 +497,18 @@ class _Plan:
             self.problems.append(f"{where}.room_number: hotel '{slug}' has no room {number}")
 
     def _check_bookings(self) -> None:
-        in_file = Counter((b.hotel, b.booking_id) for _, b in self.parsed["bookings"])
+        in_file = Counter((b["hotel"], b["booking_id"]) for _, b in self.parsed["bookings"])
         for i, booking in self.parsed["bookings"]:
             where = f"bookings[{i}]"
-            key = (booking.hotel, booking.booking_id)
+            key = (booking["hotel"], booking["booking_id"])
             if in_file[key] > 1:
-                self.problems.append(
-                    f"{where}.booking_id: '{booking.booking_id}' appears twice in the file"
-                )
+                self.problems.append(f"{where}.booking_id: '{key[1]}' appears twice in the file")
             elif key in self.bookings and not self.update:
-                self._already_stored(f"{where}.booking_id", f"booking '{booking.booking_id}'")
-            if booking.room_number is not None:
-                self._check_room_ref(where, booking.hotel, booking.room_number)
+                self._already_stored(f"{where}.booking_id", f"booking '{key[1]}'")
+            if booking.get("room_number") is not None:
+                self._check_room_ref(where, booking["hotel"], booking["room_number"])
             else:
-                self._check_hotel_ref(where, booking.hotel)
+                self._check_hotel_ref(where, booking["hotel"])
 
     # -- the state after loading -------------------------------------------------------
 
@@ -444,20 +519,21 @@ class _Plan:
         """A CHECKED_IN booking needs an OCCUPIED room, and a room has at most one; both
         are checked on the data as it will be, stored rows and file together."""
         self._room_status_after = {
-            (r.hotel, r.room_number): r.room_status
+            (r["hotel"], r["room_number"]): value("rooms", r, "room_status")
             for _, r in self.parsed["rooms"]
-            if "room_status" in r.model_fields_set or (r.hotel, r.room_number) not in self.rooms
+            if "room_status" in r or (r["hotel"], r["room_number"]) not in self.rooms
         }
         after = {key: (stored.status, stored.room) for key, stored in self.bookings.items()}
         from_file: dict[tuple[str, str], int] = {}
         for i, b in self.parsed["bookings"]:
-            key = (b.hotel, b.booking_id)
+            key = (b["hotel"], b["booking_id"])
             status, room = after.get(key, ("CONFIRMED", None))
-            fields = b.model_fields_set if key in self.bookings else {"status", "room_number"}
-            if "status" in fields:
-                status = b.status
-            if "room_number" in fields:
-                room = (b.hotel, b.room_number) if b.room_number is not None else None
+            given = b if key in self.bookings else ("status", "room_number")
+            if "status" in given:
+                status = value("bookings", b, "status")
+            if "room_number" in given:
+                number = b.get("room_number")
+                room = (b["hotel"], number) if number is not None else None
             after[key] = (status, room)
             from_file[key] = i
         occupants: dict[RoomKey, list[tuple[str, str]]] = defaultdict(list)
@@ -490,21 +566,20 @@ class _Plan:
     def _check_rooms_left_in_house(self, occupants: Any, from_file: dict) -> None:
         """A stored in-house booking whose room the file turns into another state."""
         for i, room in self.parsed["rooms"]:
-            key = (room.hotel, room.room_number)
-            status = self.room_status_after(key)
+            key = (room["hotel"], room["room_number"])
             guests = [b for b in occupants.get(key, []) if b not in from_file]
-            if status != "OCCUPIED" and guests:
+            if self.room_status_after(key) != "OCCUPIED" and guests:
                 self.problems.append(
                     f"rooms[{i}].room_status: booking '{guests[0][1]}' is CHECKED_IN in room "
-                    f"{room.room_number}, which must stay OCCUPIED (check it out first)"
+                    f"{key[1]}, which must stay OCCUPIED (check it out first)"
                 )
 
 
 # --- writing -------------------------------------------------------------------------------
 
 
-def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
+def _batches(rows: Iterable[T]) -> Iterator[list[T]]:
+    batch: list[T] = []
     for row in rows:
         batch.append(row)
         if len(batch) == BATCH:
@@ -523,6 +598,9 @@ def _stamps(
         "checked_in_at": (checked_in or now) if in_house_or_after else None,
         "checked_out_at": (checked_out or now) if status == "COMPLETED" else None,
     }
+
+
+BULK = {"synchronize_session": False}  # rows written in bulk are not in the session
 
 
 class _Writer:
@@ -544,37 +622,48 @@ class _Writer:
     def _count(self, kind: str, *, updated: bool) -> None:
         (self.summary.updated if updated else self.summary.counts)[kind] += 1
 
+    def _insert(self, model: type, rows: Iterable[dict[str, Any]]) -> None:
+        """Core executemany on the table: the ORM's bulk insert costs as much again."""
+        statement = model.__table__.insert()  # type: ignore[attr-defined]
+        for batch in _batches(rows):
+            self.session.execute(statement, batch)
+
+    def _update(self, table: type, rows: Iterable[dict[str, Any]]) -> None:
+        for batch in _batches(rows):
+            self.session.execute(update(table), batch)
+
     def _hotels(self) -> None:
         for _, record in self.parsed["hotels"]:
-            hotel = self.plan.hotels.get(record.slug)
+            slug = record["slug"]
+            hotel = self.plan.hotels.get(slug)
             self._count("hotels", updated=hotel is not None)
             if hotel is None:
-                hotel = Hotel(slug=record.slug, name=record.name or record.slug)
-            elif "name" in record.model_fields_set:
-                hotel.name = record.name or record.slug
+                hotel = Hotel(slug=slug, name=record.get("name") or slug)
+            elif "name" in record:
+                hotel.name = record["name"] or slug
             self.session.add(hotel)
-            self.plan.hotels[record.slug] = hotel
+            self.plan.hotels[slug] = hotel
         self.session.flush()
         self.hotel_ids = {slug: h.id for slug, h in self.plan.hotels.items()}
 
     def _staff(self) -> None:
         for _, record in self.parsed["staff"]:
-            key = (record.hotel, username_key(record.username))
+            key = (record["hotel"], username_key(record["username"]))
             staff = self.plan.staff.get(key)
             self._count("staff", updated=staff is not None)
             if staff is None:
                 staff = Staff(
-                    hotel_id=self.hotel_ids[record.hotel],
-                    username=record.username,
+                    hotel_id=self.hotel_ids[record["hotel"]],
+                    username=record["username"],
                     username_key=key[1],
                 )
             for name in ("role", "is_superuser"):
-                if name in record.model_fields_set or staff.id is None:
-                    setattr(staff, name, getattr(record, name))
+                if name in record or staff.id is None:
+                    setattr(staff, name, value("staff", record, name))
             self.session.add(staff)
             self.session.flush()
-            if record.token:
-                self._seed_token(staff, record.token, existed=key in self.plan.staff)
+            if record.get("token"):
+                self._seed_token(staff, record["token"], existed=key in self.plan.staff)
 
     def _seed_token(self, staff: Staff, secret: str, *, existed: bool) -> None:
         """The file's token becomes the member's token named "seed" (replacing an older one
@@ -591,33 +680,34 @@ class _Writer:
     def _rooms(self) -> None:
         new, changes = [], []
         for _, r in self.parsed["rooms"]:
-            key = (r.hotel, r.room_number)
-            stored = self.plan.rooms.get(key)
+            stored = self.plan.rooms.get((r["hotel"], r["room_number"]))
             self._count("rooms", updated=stored is not None)
-            if stored is None:
-                new.append(
-                    {
-                        "hotel_id": self.hotel_ids[r.hotel],
-                        "room_number": r.room_number,
-                        "room_status": r.room_status,
-                        "is_occupied": r.room_status == "OCCUPIED",
-                        "fcm_token": r.fcm_token,
-                        "turnover_notes": "",
-                    }
-                )
-                continue
-            change: dict[str, Any] = {"id": stored[0]}
-            if "room_status" in r.model_fields_set:
-                change |= {"room_status": r.room_status, "is_occupied": r.room_status == "OCCUPIED"}
-            if "fcm_token" in r.model_fields_set:
-                change["fcm_token"] = r.fcm_token
-            if len(change) > 1:
-                changes.append(change)
-        for batch in _batches(new):
-            self.session.execute(insert(Room), batch)
-        for batch in _batches(changes):
-            self.session.execute(update(Room), batch)
+            (new if stored is None else changes).append(r)
+        self._insert(Room, (self._new_room(r) for r in new))
+        self._update(Room, filter(None, (self._room_change(r) for r in changes)))
         self.room_ids = self._ids(Room.room_number)
+
+    def _new_room(self, r: Record) -> dict[str, Any]:
+        status = value("rooms", r, "room_status")
+        return {
+            "hotel_id": self.hotel_ids[r["hotel"]],
+            "room_number": r["room_number"],
+            "room_status": status,
+            "is_occupied": status == "OCCUPIED",
+            "fcm_token": r.get("fcm_token"),
+            "turnover_notes": "",
+        }
+
+    def _room_change(self, r: Record) -> dict[str, Any] | None:
+        change: dict[str, Any] = {"id": self.plan.rooms[(r["hotel"], r["room_number"])][0]}
+        if "room_status" in r:
+            change |= {
+                "room_status": r["room_status"],
+                "is_occupied": r["room_status"] == "OCCUPIED",
+            }
+        if "fcm_token" in r:
+            change["fcm_token"] = r["fcm_token"]
+        return change if len(change) > 1 else None
 
     def _ids(self, column: Any) -> dict[tuple[str, Any], int]:
         """(hotel slug, natural key) -> row id, for the file's hotels."""
@@ -626,46 +716,52 @@ class _Writer:
         query = select(table.id, table.hotel_id, column).where(table.hotel_id.in_(slug_of))
         return {(slug_of[h], key): row_id for row_id, h, key in self.session.execute(query)}
 
-    def _bookings(self) -> None:
-        new, changes, guests_of = [], [], {}
-        for _, b in self.parsed["bookings"]:
-            key = (b.hotel, b.booking_id)
-            stored = self.plan.bookings.get(key)
-            self._count("bookings", updated=stored is not None)
-            room_id = self.room_ids.get((b.hotel, b.room_number)) if b.room_number else None
-            if stored is None:
-                new.append(
-                    {
-                        "hotel_id": self.hotel_ids[b.hotel],
-                        "booking_id": b.booking_id,
-                        "status": b.status,
-                        "assigned_room_id": room_id,
-                        "created_at": self.now,
-                        **_stamps(b.status, None, None, self.now),
-                    }
-                )
-                guests_of[key] = b
-                continue
-            changes.append(self._booking_change(b, stored, room_id))
-            if "guests" in b.model_fields_set:
-                guests_of[key] = b
-        for batch in _batches(new):
-            self.session.execute(insert(Booking), batch)
-        self._update_bookings([c for c in changes if len(c) > 1])
-        self._guests(guests_of, replaced={k for k in guests_of if k in self.plan.bookings})
+    def _room_id(self, b: Record) -> int | None:
+        number = b.get("room_number")
+        return self.room_ids[(b["hotel"], number)] if number is not None else None
 
-    def _booking_change(self, b: SeedBooking, stored: _StoredBooking, room_id: int | None) -> dict:
+    def _bookings(self) -> None:
+        new, changed = [], []
+        for _, b in self.parsed["bookings"]:
+            stored = self.plan.bookings.get((b["hotel"], b["booking_id"]))
+            self._count("bookings", updated=stored is not None)
+            (new if stored is None else changed).append(b)
+        self._new_bookings(new)
+        changes = [c for c in map(self._booking_change, changed) if len(c) > 1]
+        self._update_bookings(changes)
+        self._replace_guests([b for b in changed if "guests" in b])
+
+    def _new_bookings(self, bookings: list[Record]) -> None:
+        """Each batch of bookings, then its guests, with the ids the insert returned."""
+        table = Booking.__table__  # type: ignore[attr-defined]
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        for batch in _batches(bookings):
+            ids = self.session.execute(statement, [self._new_booking(b) for b in batch])
+            self._insert(Guest, self._guest_rows(zip(ids.scalars(), batch, strict=True)))
+
+    def _new_booking(self, b: Record) -> dict[str, Any]:
+        status = value("bookings", b, "status")
+        return {
+            "hotel_id": self.hotel_ids[b["hotel"]],
+            "booking_id": b["booking_id"],
+            "status": status,
+            "assigned_room_id": self._room_id(b),
+            "created_at": self.now,
+            **_stamps(status, None, None, self.now),
+        }
+
+    def _booking_change(self, b: Record) -> dict[str, Any]:
+        stored = self.plan.bookings[(b["hotel"], b["booking_id"])]
         change: dict[str, Any] = {"id": stored.id}
-        if "room_number" in b.model_fields_set:
-            change["assigned_room_id"] = room_id
-        if "status" in b.model_fields_set and b.status != stored.status:
-            change["status"] = b.status
-            change |= _stamps(b.status, stored.checked_in_at, stored.checked_out_at, self.now)
+        if "room_number" in b:
+            change["assigned_room_id"] = self._room_id(b)
+        if "status" in b and b["status"] != stored.status:
+            change["status"] = b["status"]
+            change |= _stamps(b["status"], stored.checked_in_at, stored.checked_out_at, self.now)
         return change
 
     def _update_bookings(self, changes: list[dict[str, Any]]) -> None:
-        for batch in _batches(changes):
-            self.session.execute(update(Booking), batch)
+        self._update(Booking, changes)
         # Guests follow their booking: in its room while it is in house, else in none.
         room_while_in_house = (
             select(case((Booking.status == "CHECKED_IN", Booking.assigned_room_id), else_=None))
@@ -675,37 +771,44 @@ class _Writer:
         for batch in _batches(changes):
             ids = [change["id"] for change in batch]
             self.session.execute(
-                update(Guest).where(Guest.booking_id.in_(ids)).values(room_id=room_while_in_house)
+                update(Guest)
+                .where(Guest.booking_id.in_(ids))  # type: ignore[attr-defined]
+                .values(room_id=room_while_in_house)
+                .execution_options(**BULK)
             )
 
-    def _guests(self, bookings: dict[tuple[str, str], SeedBooking], replaced: set) -> None:
-        if not bookings:
-            return
-        booking_ids = self._ids(Booking.booking_id)
-        for key in replaced:
-            self.session.execute(delete(Guest).where(Guest.booking_id == booking_ids[key]))
-        rows = (
-            {
-                "hotel_id": self.hotel_ids[b.hotel],
-                "booking_id": booking_ids[key],
-                "room_id": self._room_of_guests(b),
-                "first_name": guest.first_name,
-                "last_name": guest.last_name,
-            }
-            for key, b in bookings.items()
-            for guest in b.guests
-        )
-        for batch in _batches(rows):
-            self.session.execute(insert(Guest), batch)
+    def _replace_guests(self, bookings: list[Record]) -> None:
+        """An updated booking's guests, when the file gives them, replace the stored ones."""
+        with_ids = [(self.plan.bookings[(b["hotel"], b["booking_id"])].id, b) for b in bookings]
+        for batch in _batches(with_ids):
+            ids = [booking_id for booking_id, _ in batch]
+            self.session.execute(
+                delete(Guest).where(Guest.booking_id.in_(ids)).execution_options(**BULK)  # type: ignore[attr-defined]
+            )
+            self._insert(Guest, self._guest_rows(batch))
 
-    def _room_of_guests(self, b: SeedBooking) -> int | None:
-        booking = self.plan.bookings.get((b.hotel, b.booking_id))
-        status = b.status if booking is None or "status" in b.model_fields_set else booking.status
+    def _guest_rows(self, bookings: Iterable[tuple[int, Record]]) -> Iterator[dict[str, Any]]:
+        for booking_id, b in bookings:
+            room_id = self._room_of_guests(b)
+            for guest in b.get("guests", []):
+                yield {
+                    "hotel_id": self.hotel_ids[b["hotel"]],
+                    "booking_id": booking_id,
+                    "room_id": room_id,
+                    "first_name": guest["first_name"],
+                    "last_name": guest.get("last_name", ""),
+                }
+
+    def _room_of_guests(self, b: Record) -> int | None:
+        stored = self.plan.bookings.get((b["hotel"], b["booking_id"]))
+        status = (
+            value("bookings", b, "status") if stored is None or "status" in b else stored.status
+        )
         if status != "CHECKED_IN":
             return None
-        if b.room_number is not None:
-            return self.room_ids[(b.hotel, b.room_number)]
-        return self.room_ids.get(booking.room) if booking and booking.room else None
+        if b.get("room_number") is not None:
+            return self._room_id(b)
+        return self.room_ids.get(stored.room) if stored and stored.room else None
 
     def _room_records(self) -> None:
         """Chat sessions, conversations and room-service orders: always added (they have no
@@ -713,13 +816,17 @@ class _Writer:
         for kind, table in ROOM_RECORDS.items():
             rows = (
                 {
-                    "hotel_id": self.hotel_ids[r.hotel],
-                    "room_id": self.room_ids[(r.hotel, r.room_number)],
+                    "hotel_id": self.hotel_ids[r["hotel"]],
+                    "room_id": self.room_ids[(r["hotel"], r["room_number"])],
                     "created_at": self.now,
-                    **({"status": r.status} if kind == "room_service_orders" else {}),
+                    **(
+                        {"status": value(kind, r, "status")}
+                        if kind == "room_service_orders"
+                        else {}
+                    ),
                 }
                 for _, r in self.parsed[kind]
             )
             for batch in _batches(rows):
-                self.session.execute(insert(table), batch)
+                self._insert(table, batch)
                 self.summary.counts[kind] += len(batch)

@@ -47,6 +47,8 @@ class FailureWindow:
             return failures[-self.limit] + self.window - self.clock()
 
     def record_failure(self, key: str) -> None:
+        if self.limit <= 0:  # switched off
+            return
         with self._lock:
             failures = self._recent(key)
             failures.append(self.clock())

@@ -8,15 +8,23 @@ import typer
 from cli.errors import fail
 
 
-def read_seed_file(file: Path) -> object:
+def run_seed(file: Path, *, update: bool) -> None:
+    from admin.seed_file import load_seed_file
+    from storage.database import prepare_database
+    from storage.unit_of_work import UnitOfWork
+    from workflows.machines.errors import DomainError
+
+    if not file.is_file():
+        fail(f"Cannot read {file}: no such file. Nothing was loaded.")
+    prepare_database()
     try:
-        text = file.read_text(encoding="utf-8")
+        with UnitOfWork() as uow:
+            summary = load_seed_file(uow.session, file, update=update)
+            uow.commit()
     except OSError as error:
         fail(f"Cannot read {file}: {error.strerror}. Nothing was loaded.")
     except UnicodeDecodeError:
         fail(f"{file} is not UTF-8 text; save it as UTF-8 JSON. Nothing was loaded.")
-    try:
-        return json.loads(text)
     except json.JSONDecodeError as error:
         fail(f"{file} is not valid JSON: {error}. Nothing was loaded.")
     except RecursionError:
@@ -24,20 +32,6 @@ def read_seed_file(file: Path) -> object:
             f"{file} is nested too deeply to be a seed file (a seed file is at most five "
             "levels deep: sections, records, guests). Nothing was loaded."
         )
-
-
-def run_seed(file: Path, *, update: bool) -> None:
-    from admin.seed_file import load_seed
-    from storage.database import prepare_database
-    from storage.unit_of_work import UnitOfWork
-    from workflows.machines.errors import DomainError
-
-    data = read_seed_file(file)
-    prepare_database()
-    try:
-        with UnitOfWork() as uow:
-            summary = load_seed(uow.session, data, update=update)
-            uow.commit()
     except DomainError as error:
         fail(f"{file}: {error.message}\nNothing was loaded.")
     typer.echo(summary.describe())

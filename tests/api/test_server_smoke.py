@@ -33,7 +33,11 @@ TURNOVER = [str(Path(sys.executable).with_name("turnover"))]
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """A real server on a fresh SQLite file; yields its base URL and the environment."""
-    env = {**os.environ, "TURNOVER_DATABASE_URL": f"sqlite:///{tmp_path}/smoke.db"}
+    env = {
+        **os.environ,
+        "TURNOVER_DATABASE_URL": f"sqlite:///{tmp_path}/smoke.db",
+        "TURNOVER_DEMO_CREDENTIALS_FILE": str(tmp_path / "demo-credentials.json"),
+    }
     subprocess.run([*TURNOVER, "init-db"], env=env, check=True, capture_output=True)
     process = subprocess.Popen(
         [sys.executable, "-c", SERVE_ON_FREE_PORT], env=env, stdout=subprocess.PIPE, text=True
@@ -68,8 +72,10 @@ def demo(env: dict[str, str], port: int) -> tuple[str, dict[str, str]]:
         capture_output=True,
         text=True,
     ).stdout
-    tokens = {
-        line.split()[0]: line.split()[-1] for line in output.splitlines() if " token: " in line
+    tokens = {  # the staff table: hotel, username, role, password, token
+        line.split()[1]: line.split()[-1]
+        for line in output.splitlines()
+        if line.startswith("  hotel-")
     }
     (curl,) = [line.strip() for line in output.splitlines() if line.strip().startswith("curl ")]
     return curl, tokens

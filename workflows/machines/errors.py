@@ -126,7 +126,7 @@ STAFF_EXISTS = _code(
     "STAFF_EXISTS",
     409,
     "Staff member already exists",
-    "`turnover create-staff` with a username already taken in that hotel",
+    "adding a staff member whose username is taken in that hotel, whatever its case",
 )
 STAFF_NOT_FOUND = _code(
     "STAFF_NOT_FOUND", 404, "Staff member not found", "no staff member with that username here"
@@ -159,14 +159,16 @@ UNSUPPORTED_MEDIA_TYPE = _code(
     "UNSUPPORTED_MEDIA_TYPE",
     415,
     "Unsupported media type",
-    "the server cannot read the body's media type",
+    "a body sent without `Content-Type: application/json` (a form post, none at all); the "
+    "message says to send JSON",
 )
 VALIDATION_ERROR = _code(
     "VALIDATION_ERROR",
     422,
     "The request is not valid",
-    "malformed JSON, wrong types, unknown fields, out-of-range numbers, over-long strings; "
-    "`details` lists each field",
+    "malformed JSON (the message says where it broke), wrong types, unknown fields, an unknown "
+    "query parameter (`?stauts=`), a body sent to an endpoint that takes none, out-of-range "
+    "numbers, over-long strings; `details` lists each field",
 )
 INTERNAL_ERROR = _code(
     "INTERNAL_ERROR",
