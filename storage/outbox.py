@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, text, update
+from sqlalchemy import event, func, text, update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxEvent
@@ -22,8 +22,24 @@ PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
 _CLAIM_LOCK_KEY = 0x7475726E6F7672
 
 
+# In `Session.info`: this session flushed new outbox rows (or requeued some) since the
+# last `take_new_work`, so its commit gives the relay and the streams something to read.
+_NEW_WORK = "turnover.outbox_new_work"
+
+
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_new_rows(session: Session, _flush_context: object, _instances: object) -> None:
+    if any(isinstance(row, OutboxEvent) for row in session.new):
+        session.info[_NEW_WORK] = True
+
+
+def take_new_work(session: Session) -> bool:
+    """Whether `session` wrote outbox rows for consumers since the last call (then forget)."""
+    return session.info.pop(_NEW_WORK, False)
 
 
 def max_id(session: Session) -> int:
@@ -140,6 +156,8 @@ def requeue_failed(session: Session) -> int:
         .where(OutboxEvent.status == FAILED)
         .values(status=PENDING, claimed_by=None, claimed_until=None)
     )
+    if result.rowcount:
+        session.info[_NEW_WORK] = True
     return result.rowcount
 
 
