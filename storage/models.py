@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.timestamps import utc_now
@@ -137,3 +137,6 @@ class OutboxEvent(SQLModel, table=True):
     # rows are taken over once it runs out).
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = None
+    # PostgreSQL: the id of the transaction that wrote the row (`pg_current_xact_id()`),
+    # taken before the row's own id (storage/outbox.py explains why). NULL on SQLite.
+    transaction_id: int | None = Field(default=None, sa_column=Column(BigInteger))
