@@ -20,18 +20,15 @@ PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
 # Serializes claims on PostgreSQL (an arbitrary constant: "turnover outbox claim").
 _CLAIM_LOCK_KEY = 0x7475726E6F7672
 
-
 # In `Session.info`: this session flushed new outbox rows (or requeued some) since the
 # last `take_new_work`, so its commit gives the relay and the streams something to read.
 _NEW_WORK = "turnover.outbox_new_work"
+# In `Session.info`: (root transaction, its PostgreSQL transaction id).
+_TRANSACTION_ID = "turnover.transaction_id"
 
 
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
-
-
-# In `Session.info`: (root transaction, its PostgreSQL transaction id).
-_TRANSACTION_ID = "turnover.transaction_id"
 
 
 @event.listens_for(Session, "before_flush")

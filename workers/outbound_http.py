@@ -53,11 +53,3 @@ class DeadlineHttpClient:
             raise RequestTimedOut(
                 f"request timed out: no complete answer within {self.deadline_seconds:g} s"
             ) from error
-
-    def close(self) -> None:
-        with self._lock:
-            if self._loop is None or self._loop.is_closed():
-                return
-            if self._client is not None:
-                self._loop.run_until_complete(self._client.aclose())
-            self._loop.close()
