@@ -121,6 +121,8 @@ class OutboxEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outboxevent_status_id", "status", "id"),  # the relay: pending rows in order
         Index("ix_outboxevent_hotel_id_id", "hotel_id", "id"),  # SSE replay after Last-Event-ID
+        # A new SSE stream: events of the transactions still running when it connected.
+        Index("ix_outboxevent_transaction_id", "transaction_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

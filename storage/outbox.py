@@ -65,6 +65,48 @@ def max_id(session: Session) -> int:
     return session.exec(select(func.max(OutboxEvent.id))).one() or 0
 
 
+def max_id_and_snapshot(session: Session) -> tuple[int, str | None]:
+    """The newest outbox id and, on PostgreSQL, the snapshot it was read in (the running
+    transactions that may still commit lower ids; see `events_committed_since`)."""
+    if not _is_postgres(session):
+        return max_id(session), None
+    query = text("SELECT coalesce(max(id), 0), pg_current_snapshot()::text FROM outboxevent")
+    newest, snapshot = session.execute(query).one()
+    return int(newest), snapshot
+
+
+def snapshot_finished(session: Session, snapshot: str) -> bool:
+    """Every transaction that was running at `snapshot` has ended (PostgreSQL)."""
+    query = text(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())"
+        " >= pg_snapshot_xmax(CAST(:s AS pg_snapshot))"
+    )
+    return bool(session.execute(query, {"s": snapshot}).scalar_one())
+
+
+def events_committed_since(
+    session: Session, *, hotel_id: int, snapshot: str, through_id: int
+) -> list[OutboxEvent]:
+    """A hotel's events with id <= `through_id` whose transaction had not committed at
+    `snapshot` (PostgreSQL), in id order. Final once `snapshot_finished`."""
+    committed_later = text(
+        "outboxevent.transaction_id >= pg_snapshot_xmin(CAST(:s AS pg_snapshot))::text::bigint"
+        " AND NOT pg_visible_in_snapshot(outboxevent.transaction_id::text::xid8,"
+        " CAST(:s AS pg_snapshot))"
+    ).bindparams(s=snapshot)
+    return list(
+        session.exec(
+            select(OutboxEvent)
+            .where(
+                OutboxEvent.hotel_id == hotel_id,
+                col(OutboxEvent.id) <= through_id,
+                committed_later,
+            )
+            .order_by(col(OutboxEvent.id))
+        )
+    )
+
+
 def relay_starting_point(session: Session) -> int:
     """Where a starting relay's `CommittedHorizon` begins: the last row it knows was dealt
     with before the oldest pending one (so a missing id just before that is a hole)."""

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from api.realtime import sse
 from api.realtime.sse import HotelEventReader
 from config.settings import get_settings
 from storage.models import Hotel, OutboxEvent
@@ -169,3 +170,32 @@ def test_each_event_records_the_transaction_that_wrote_it(postgres_hotel: str) -
     by_id = {row.id: row.transaction_id for row in outbox_rows()}
     assert None not in by_id.values()
     assert by_id[first[0]] == by_id[first[1]] != by_id[second[0]]
+
+
+def new_stream_reader() -> HotelEventReader:
+    """What a stream opened now without Last-Event-ID reads."""
+    return sse._reader(HOTEL, last_event_id=None)
+
+
+@ON_POSTGRES
+def test_a_new_stream_gets_what_commits_after_it_connected_even_with_a_lower_id(
+    stream_server: str,
+) -> None:
+    with transaction_with_event() as (slow, late):
+        [before] = add_events(HOTEL, 1)  # committed before the stream connects
+        reader = new_stream_reader()
+        token = staff_token(HOTEL, "frank")
+        with (
+            httpx.Client(base_url=stream_server, timeout=60) as client,
+            client.stream("GET", EVENTS.format(hotel=HOTEL), params={"token": token}) as live,
+        ):
+            stream = SseReader(live.iter_lines())
+            stream.wait_comment("connected")
+            [after] = add_events(HOTEL, 1)
+            assert late < before < after
+            # `late` may still commit below the newest id the stream started from: wait.
+            assert reader.next_events() == []
+            slow.commit()
+            assert event_ids(stream, 2) == [late, after]
+    assert [int(e.id) for e in reader.next_events()] == [late, after]  # type: ignore[arg-type]
+    assert reader.next_events() == []
