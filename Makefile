@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test docs lint format clean bench
+.PHONY: run test test-loaded docs lint format clean bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(INSTALLED)
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 	$(MAKE) docs
+
+# The same with one CPU-burning process per core: the suite must not depend on how busy
+# the machine is (tests/busy_machine.py).
+test-loaded: $(INSTALLED)
+	$(BIN)/python -m tests.busy_machine $(MAKE) test
 
 # The documentation site (site/): fails on any warning, e.g. a broken link.
 docs: $(INSTALLED)

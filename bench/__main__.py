@@ -12,11 +12,19 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench import bulk_scaling, engine_overhead, http_load, large_seed, relay_throughput
+from bench import (
+    bulk_scaling,
+    engine_overhead,
+    http_load,
+    idle_cpu,
+    large_seed,
+    relay_throughput,
+)
 from bench.databases import postgres_base_url
 from bench.stats import RESULTS_PATH, ScenarioResult, write_results
 
-SCENARIOS = ("engine", "http", "bulk", "relay", "seed")  # "http" also measures memory (scenario 5)
+# "http" also measures memory (scenario 5)
+SCENARIOS = ("engine", "http", "bulk", "relay", "seed", "idle")
 
 
 def machine() -> dict[str, str]:
@@ -64,8 +72,10 @@ def main() -> int:
             produced = [bulk_scaling.run(args.quick)]
         elif name == "relay":
             produced = [relay_throughput.run(args.quick)]
-        else:
+        elif name == "seed":
             produced = [large_seed.run(args.quick)]
+        else:
+            produced = [idle_cpu.run(args.quick)]
         for result in produced:
             print(result.table(), flush=True)
         print(f"  ({time.perf_counter() - started:.1f} s)")

@@ -12,9 +12,8 @@ import time
 from typing import Any
 from urllib.request import urlopen
 
-import pusher
-
 from tests.realtime.fake_pusher import APP_ID, KEY, SECRET, FakePusher
+from workers.pusher_publisher import DeadlinePusher
 
 
 class RecordingPusher(FakePusher):
@@ -77,8 +76,8 @@ class StandinProcess:
         self.process.stdin.close()
         self.process.wait(10)
 
-    def client(self) -> pusher.Pusher:
-        return pusher.Pusher(
+    def client(self) -> DeadlinePusher:
+        return DeadlinePusher(
             app_id=APP_ID, key=KEY, secret=SECRET, host="127.0.0.1", port=self.port,
             ssl=False, timeout=5,
         )  # fmt: skip

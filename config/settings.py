@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     pusher_host: str | None = None
     pusher_port: int | None = None
     pusher_ssl: bool = True
+    # The deadline of one whole Pusher request (connect, send, answer), not of each read.
     pusher_timeout_seconds: float = 5.0
     # Publish to private-hotel-{slug}; clients authorize through POST /api/pusher/auth.
     pusher_private: bool = False
@@ -35,6 +36,8 @@ class Settings(BaseSettings):
     relay_max_backoff_seconds: float = 30.0
     # How often the relay and the event streams look for rows committed by other processes.
     relay_poll_seconds: float = 1.0
+    # Longer than pusher_timeout_seconds: a relay never starts a request its lease could
+    # end during (another relay would take the events over and send them again).
     relay_lease_seconds: float = 60.0
     sse_keepalive_seconds: float = 15.0
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.timestamps import utc_now
@@ -146,6 +146,8 @@ class OutboxEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outboxevent_status_id", "status", "id"),  # the relay: pending rows in order
         Index("ix_outboxevent_hotel_id_id", "hotel_id", "id"),  # SSE replay after Last-Event-ID
+        # A new SSE stream: events of the transactions still running when it connected.
+        Index("ix_outboxevent_transaction_id", "transaction_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -162,3 +164,6 @@ class OutboxEvent(SQLModel, table=True):
     # rows are taken over once it runs out).
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = None
+    # PostgreSQL: the id of the transaction that wrote the row (`pg_current_xact_id()`),
+    # taken before the row's own id (storage/outbox.py explains why). NULL on SQLite.
+    transaction_id: int | None = Field(default=None, sa_column=Column(BigInteger))

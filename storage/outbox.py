@@ -1,16 +1,15 @@
 """Outbox queries: claiming rows for delivery, recording the outcome, reading them in order.
 
-Rows are delivered in id order. On SQLite writers are serialized, so id order is commit
-order. On PostgreSQL a transaction can commit after one that took a later id; to keep
-order (and never skip a late row) readers stop at the first missing id until every
-transaction that could still be writing it has ended (`CommittedHorizon`).
+Rows are delivered in id order, and no committed row is ever skipped. On SQLite writers
+are serialized, so id order is commit order. On PostgreSQL a transaction can commit after
+one that took a later id: readers stop at the first missing id until every transaction
+that could still commit it has ended (`CommittedHorizon`), however long that takes.
 """
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, text, update
+from sqlalchemy import event, func, text, update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxEvent
@@ -21,13 +20,91 @@ PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
 # Serializes claims on PostgreSQL (an arbitrary constant: "turnover outbox claim").
 _CLAIM_LOCK_KEY = 0x7475726E6F7672
 
+# In `Session.info`: this session flushed new outbox rows (or requeued some) since the
+# last `take_new_work`, so its commit gives the relay and the streams something to read.
+_NEW_WORK = "turnover.outbox_new_work"
+# In `Session.info`: (root transaction, its PostgreSQL transaction id).
+_TRANSACTION_ID = "turnover.transaction_id"
+
 
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+@event.listens_for(Session, "before_flush")
+def _note_new_rows(session: Session, _flush_context: object, _instances: object) -> None:
+    new_rows = [row for row in session.new if isinstance(row, OutboxEvent)]
+    if not new_rows:
+        return
+    session.info[_NEW_WORK] = True
+    if _is_postgres(session):
+        transaction_id = _transaction_id(session)
+        for row in new_rows:
+            row.transaction_id = transaction_id
+
+
+def _transaction_id(session: Session) -> int:
+    """This transaction's id, assigned now if it has none yet: always *before* the INSERT
+    of this flush takes outbox ids from the sequence. `CommittedHorizon` relies on it."""
+    root = session.get_transaction()
+    cached = session.info.get(_TRANSACTION_ID)
+    if cached is not None and cached[0] is root:
+        return cached[1]
+    query = text("SELECT pg_current_xact_id()::text::bigint")
+    transaction_id = int(session.connection().execute(query).scalar_one())
+    session.info[_TRANSACTION_ID] = (root, transaction_id)
+    return transaction_id
+
+
+def take_new_work(session: Session) -> bool:
+    """Whether `session` wrote outbox rows for consumers since the last call (then forget)."""
+    return session.info.pop(_NEW_WORK, False)
+
+
 def max_id(session: Session) -> int:
     return session.exec(select(func.max(OutboxEvent.id))).one() or 0
+
+
+def max_id_and_snapshot(session: Session) -> tuple[int, str | None]:
+    """The newest outbox id and, on PostgreSQL, the snapshot it was read in (the running
+    transactions that may still commit lower ids; see `events_committed_since`)."""
+    if not _is_postgres(session):
+        return max_id(session), None
+    query = text("SELECT coalesce(max(id), 0), pg_current_snapshot()::text FROM outboxevent")
+    newest, snapshot = session.execute(query).one()
+    return int(newest), snapshot
+
+
+def snapshot_finished(session: Session, snapshot: str) -> bool:
+    """Every transaction that was running at `snapshot` has ended (PostgreSQL)."""
+    query = text(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())"
+        " >= pg_snapshot_xmax(CAST(:s AS pg_snapshot))"
+    )
+    return bool(session.execute(query, {"s": snapshot}).scalar_one())
+
+
+def events_committed_since(
+    session: Session, *, hotel_id: int, snapshot: str, through_id: int
+) -> list[OutboxEvent]:
+    """A hotel's events with id <= `through_id` whose transaction had not committed at
+    `snapshot` (PostgreSQL), in id order. Final once `snapshot_finished`."""
+    committed_later = text(
+        "outboxevent.transaction_id >= pg_snapshot_xmin(CAST(:s AS pg_snapshot))::text::bigint"
+        " AND NOT pg_visible_in_snapshot(outboxevent.transaction_id::text::xid8,"
+        " CAST(:s AS pg_snapshot))"
+    ).bindparams(s=snapshot)
+    return list(
+        session.exec(
+            select(OutboxEvent)
+            .where(
+                OutboxEvent.hotel_id == hotel_id,
+                col(OutboxEvent.id) <= through_id,
+                committed_later,
+            )
+            .order_by(col(OutboxEvent.id))
+        )
+    )
 
 
 def relay_starting_point(session: Session) -> int:
@@ -47,7 +124,13 @@ def relay_starting_point(session: Session) -> int:
 
 
 def claim_pending(
-    session: Session, *, relay_id: str, limit: int, lease_seconds: float, through_id: int
+    session: Session,
+    *,
+    relay_id: str,
+    limit: int,
+    lease_seconds: float,
+    through_id: int,
+    now: datetime | None = None,
 ) -> list[OutboxEvent]:
     """Lease up to `limit` pending rows (id <= `through_id`) to `relay_id`, oldest first.
 
@@ -55,10 +138,11 @@ def claim_pending(
     events are only ever in one relay's hands and go out in order. Claims are serialized
     (SQLite: the write lock of the unit of work; PostgreSQL: an advisory transaction lock),
     so two relays never lease the same row. Call inside a write unit of work, then commit.
+    `now` is the relay's clock (leases are compared with it).
     """
     if _is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK_KEY})
-    now = utc_now()
+    now = now or utc_now()
     held_elsewhere = (
         select(OutboxEvent.channel)
         .where(
@@ -90,13 +174,13 @@ def claim_pending(
     return rows
 
 
-def mark_delivered(session: Session, ids: list[int]) -> None:
+def mark_delivered(session: Session, ids: list[int], now: datetime | None = None) -> None:
     session.execute(
         update(OutboxEvent)
         .where(col(OutboxEvent.id).in_(ids), OutboxEvent.status == PENDING)
         .values(
             status=DELIVERED,
-            delivered_at=utc_now(),
+            delivered_at=now or utc_now(),
             attempts=OutboxEvent.attempts + 1,
             last_error=None,
             claimed_by=None,
@@ -140,6 +224,8 @@ def requeue_failed(session: Session) -> int:
         .where(OutboxEvent.status == FAILED)
         .values(status=PENDING, claimed_by=None, claimed_until=None)
     )
+    if result.rowcount:
+        session.info[_NEW_WORK] = True
     return result.rowcount
 
 
@@ -180,22 +266,26 @@ def hotel_events(
 
 
 class CommittedHorizon:
-    """The highest outbox id such that every lower id is committed or will never be.
+    """The highest outbox id such that every lower id is committed or never will be.
 
-    A missing id (a hole) is either a rolled-back transaction or one still running. On
-    PostgreSQL a hole is settled once every transaction that was running when it was first
-    seen has ended (`pg_snapshot_xmin` has passed the `pg_snapshot_xmax` noted then); a hole
-    older than `give_up_after` seconds is settled anyway, so a long unrelated transaction
-    cannot stall delivery. On SQLite a hole can only be a rollback: settled at once.
+    A missing id below a visible one (a hole) is a transaction that rolled back, or one that
+    is still running. On SQLite writers are serialized: a hole is a rollback, settled at once.
+    On PostgreSQL a hole is settled once every transaction that was running when it was
+    first seen has ended (`pg_snapshot_xmin` has passed the `pg_snapshot_xmax` noted then);
+    until then readers stop below it, however long that takes.
+
+    Why that is enough: ids come from a sequence, so the hole's id was taken before the
+    visible higher one, i.e. before the read that saw the hole; and a transaction has its
+    transaction id before it takes an outbox id (`_transaction_id`). So a transaction that
+    can still fill the hole was running, with an id below the xmax noted, when it was seen.
     """
 
     PAGE = 1000
 
-    def __init__(self, through: int, *, give_up_after: float = 30.0) -> None:
+    def __init__(self, through: int) -> None:
         self.through = through
-        self.give_up_after = give_up_after
-        # hole's first id -> (xmax when first seen, monotonic time when first seen)
-        self._holes: dict[int, tuple[int, float]] = {}
+        # hole's first id -> pg_snapshot_xmax when first seen
+        self._holes: dict[int, int] = {}
 
     def advance(self, session: Session) -> int:
         postgres = _is_postgres(session)
@@ -225,12 +315,11 @@ class CommittedHorizon:
     def _hole_settled(self, session: Session, start: int, finished_below: int | None) -> bool:
         if finished_below is None:
             return True
-        seen = self._holes.get(start)
-        if seen is None:
-            self._holes[start] = (_snapshot_xmax(session), time.monotonic())
+        running_below = self._holes.get(start)
+        if running_below is None:
+            self._holes[start] = _snapshot_xmax(session)
             return False
-        xmax_then, seen_at = seen
-        return finished_below >= xmax_then or time.monotonic() - seen_at > self.give_up_after
+        return finished_below >= running_below
 
 
 def _snapshot_xmin(session: Session) -> int:

@@ -8,17 +8,21 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from storage import outbox
 from storage.database import get_engine, is_sqlite
 
 log = logging.getLogger("turnover.storage")
 
-# Called after every successful commit in this process (e.g. to wake the outbox relay and
-# the event streams at once instead of at their next poll).
+# Called after every successful commit in this process that wrote outbox rows, to wake the
+# outbox relay and the event streams at once instead of at their next poll. Only those: the
+# relay's own bookkeeping commits (claims, marking rows delivered) must not wake it, or an
+# idle relay never waits.
 _commit_listeners: list[Callable[[], None]] = []
 
 
 def add_commit_listener(listener: Callable[[], None]) -> Callable[[], None]:
-    """Register `listener`; returns a function that unregisters it."""
+    """Register `listener` (called after commits that wrote outbox rows); returns a function
+    that unregisters it."""
     _commit_listeners.append(listener)
     return lambda: _commit_listeners.remove(listener)
 
@@ -27,7 +31,7 @@ class UnitOfWork:
     """Cosmic-python style: `with UnitOfWork() as uow: ...; uow.commit()`.
 
     Leaving the block without `commit()` rolls everything back. Commit listeners run only
-    once the transaction is durable.
+    once the transaction is durable, and only if it wrote outbox rows.
     """
 
     def __init__(self, engine: Engine | None = None, *, write: bool = True) -> None:
@@ -56,6 +60,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        if not outbox.take_new_work(self.session):
+            return
         for listener in list(_commit_listeners):
             try:
                 listener()

@@ -46,7 +46,7 @@ def test_both_read_before_either_writes_on_postgres(postgres_database: str, monk
     CHECKED_IN before either claims it. The compare-and-set lets exactly one through.
     (SQLite cannot interleave so: writers queue at BEGIN IMMEDIATE.)"""
     seed(small_hotel())
-    both_loaded = threading.Barrier(2, timeout=20)
+    both_loaded = threading.Barrier(2, timeout=60)
     real_load = checkout_module.load_assigned_room
     first_attempts = threading.local()
 

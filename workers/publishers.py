@@ -13,6 +13,8 @@ class EventsRejected(Exception):
 class Publisher(Protocol):
     # The most events one `publish` call may carry.
     batch_size: int
+    # The longest one `publish` call may take (its whole-request deadline), in seconds.
+    deadline_seconds: float
 
     def problem(self, event: OutboxEvent) -> str | None:
         """Why `event` can never be delivered, or None if it can."""
@@ -31,6 +33,7 @@ class StreamOnlyPublisher:
     outbox rows, so there is nothing to send; rows are confirmed as handed over."""
 
     batch_size = 100
+    deadline_seconds = 0.0
 
     def problem(self, event: OutboxEvent) -> str | None:
         return None

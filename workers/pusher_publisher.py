@@ -1,12 +1,17 @@
-"""Delivery to Pusher Channels with the official `pusher` package's batch API."""
+"""Delivery to Pusher Channels with the official `pusher` package's batch API, over an
+HTTP backend whose every request has a whole-request deadline."""
+
+from typing import Any
 
 import pusher
 from pusher.errors import PusherBadRequest, PusherBadStatus
+from pusher.http import Request, process_response
 from pusher.util import validate_channel
 
 from config.settings import Settings
 from storage.models import OutboxEvent
 from workers.messages import encoded_data
+from workers.outbound_http import DeadlineHttpClient
 from workers.publishers import EventsRejected
 
 # Pusher's limits: 10 events per batch request, 10 KB of data per event.
@@ -15,11 +20,34 @@ MAX_DATA_BYTES = 10 * 1024
 MAX_EVENT_NAME_LENGTH = 200
 
 
-def pusher_client(settings: Settings) -> pusher.Pusher | None:
+class DeadlineBackend:
+    """A `pusher` HTTP backend (`pusher.Pusher(backend=...)`): the client's `timeout` is the
+    deadline of the whole request, not only of each wait between two bytes as with the
+    package's default `RequestsBackend`."""
+
+    def __init__(self, client: Any, **_options: Any) -> None:
+        self.http = DeadlineHttpClient(client.timeout)
+
+    def send_request(self, request: Request) -> Any:
+        response = self.http.request(
+            request.method, request.url, headers=request.headers, content=request.body
+        )
+        return process_response(response.status_code, response.text)
+
+
+class DeadlinePusher(pusher.Pusher):
+    """`pusher.Pusher` on `DeadlineBackend`: `timeout` is the deadline of a whole request."""
+
+    def __init__(self, *, timeout: float = 5.0, **options: Any) -> None:
+        super().__init__(timeout=timeout, backend=DeadlineBackend, **options)
+        self.deadline_seconds = float(timeout)
+
+
+def pusher_client(settings: Settings) -> DeadlinePusher | None:
     """The client from TURNOVER_PUSHER_* settings, or None when Pusher is not configured."""
     if not (settings.pusher_app_id and settings.pusher_key and settings.pusher_secret):
         return None
-    return pusher.Pusher(
+    return DeadlinePusher(
         app_id=settings.pusher_app_id,
         key=settings.pusher_key,
         secret=settings.pusher_secret,
@@ -38,9 +66,11 @@ def pusher_channel(channel: str, *, private: bool) -> str:
 class PusherPublisher:
     batch_size = MAX_BATCH_EVENTS
 
-    def __init__(self, client: pusher.Pusher, *, private: bool = False) -> None:
+    def __init__(self, client: DeadlinePusher, *, private: bool = False) -> None:
         self.client = client
         self.private = private
+        # The longest one `publish` can take (one request), for the relay's lease.
+        self.deadline_seconds = client.deadline_seconds
 
     def problem(self, event: OutboxEvent) -> str | None:
         size = len(encoded_data(event).encode("utf-8"))

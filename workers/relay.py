@@ -5,16 +5,21 @@ it, so a crash in between sends it again (with the same `event_id`)."""
 import logging
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from config.settings import Settings
 from storage import outbox
 from storage.models import OutboxEvent
+from storage.timestamps import utc_now
 from storage.unit_of_work import UnitOfWork
 from workers.publishers import EventsRejected, Publisher
 
 log = logging.getLogger("turnover.relay")
+
+# What the relay reads the time from for its leases (tests pass a clock they advance).
+Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -64,11 +69,23 @@ def _chunks(events: list[OutboxEvent], size: int) -> Iterator[list[OutboxEvent]]
 
 class Relay:
     def __init__(
-        self, publisher: Publisher, config: RelayConfig | None = None, relay_id: str | None = None
+        self,
+        publisher: Publisher,
+        config: RelayConfig | None = None,
+        relay_id: str | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.publisher = publisher
         self.config = config or RelayConfig()
         self.relay_id = relay_id or f"relay-{uuid.uuid4().hex[:12]}"
+        if self.config.lease_seconds <= publisher.deadline_seconds:
+            raise ValueError(
+                f"the relay's lease ({self.config.lease_seconds:g} s, TURNOVER_RELAY_LEASE_"
+                f"SECONDS) must be longer than the publisher's deadline "
+                f"({publisher.deadline_seconds:g} s, TURNOVER_PUSHER_TIMEOUT_SECONDS)"
+            )
+        self.clock = clock
+        self.rounds = 0  # completed calls of run_once
         self._horizon: outbox.CommittedHorizon | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -80,6 +97,7 @@ class Relay:
     def run_once(self) -> RoundResult:
         """Claim what is pending and publish it; stops at the first passing failure."""
         result = RoundResult()
+        claimed_at = self.clock()
         with UnitOfWork() as uow:
             through = self._advance_horizon(uow)
             claimed = outbox.claim_pending(
@@ -88,14 +106,16 @@ class Relay:
                 limit=self.config.claim_limit,
                 lease_seconds=self.config.lease_seconds,
                 through_id=through,
+                now=claimed_at,
             )
             uow.commit()
         result.claimed = len(claimed)
+        lease_ends = claimed_at + timedelta(seconds=self.config.lease_seconds)
         publishable = [event for event in claimed if not self._fails_for_good(event, result)]
         delivered: list[int] = []
         unsent: list[int] = []
         for position, chunk in enumerate(_chunks(publishable, self.publisher.batch_size)):
-            error = self._deliver(chunk, result, delivered)
+            error = self._lease_too_short(lease_ends) or self._deliver(chunk, result, delivered)
             if error is not None:
                 sent = set(delivered)
                 rest = publishable[position * self.publisher.batch_size :]
@@ -103,7 +123,16 @@ class Relay:
                 result.error = error
                 break
         self._settle(delivered, unsent, result.error)
+        self.rounds += 1
         return result
+
+    def _lease_too_short(self, lease_ends: datetime) -> str | None:
+        """Never publish what another relay may take over meanwhile: a request that could
+        still be running when the lease ends is not started (its rows are released)."""
+        deadline = timedelta(seconds=self.publisher.deadline_seconds)
+        if self.clock() + deadline < lease_ends:
+            return None
+        return "the lease would end before the receiver's deadline: released for next round"
 
     def _advance_horizon(self, uow: UnitOfWork) -> int:
         if self._horizon is None:
@@ -142,15 +171,14 @@ class Relay:
         self.delivered_total += len(chunk)
         return None
 
-    @staticmethod
-    def _settle(delivered: list[int], unsent: list[int], error: str | None) -> None:
+    def _settle(self, delivered: list[int], unsent: list[int], error: str | None) -> None:
         """Record a round's outcome in one transaction (not one per batch sent): delivered
         rows are marked so, rows left unsent after a passing failure are released."""
         if not delivered and not unsent:
             return
         with UnitOfWork() as uow:
             if delivered:
-                outbox.mark_delivered(uow.session, delivered)
+                outbox.mark_delivered(uow.session, delivered, now=self.clock())
             if unsent:
                 outbox.release_after_error(uow.session, unsent, error or "")
             uow.commit()

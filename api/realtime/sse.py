@@ -18,6 +18,7 @@ from api.responses import error_responses
 from api.routing import SlashOptionalRouter
 from config.settings import get_settings
 from storage import outbox
+from storage.models import OutboxEvent
 from storage.unit_of_work import UnitOfWork
 from workers.messages import encoded_data
 from workflows.machines.errors import VALIDATION_ERROR
@@ -29,15 +30,26 @@ PAGE = 100
 
 
 class HotelEventReader:
-    """One stream's position: events after `cursor`, up to the committed horizon."""
+    """One stream's position: events after `cursor`, up to the committed horizon.
 
-    def __init__(self, hotel_id: int, cursor: int) -> None:
+    A new stream (PostgreSQL) also passes `started_in`, the snapshot its `cursor` was read
+    in: a transaction running then may still commit events with lower ids. Those come
+    first, once every such transaction has ended; until then the stream waits.
+    """
+
+    def __init__(self, hotel_id: int, cursor: int, started_in: str | None = None) -> None:
         self.hotel_id = hotel_id
         self.cursor = cursor
         self.horizon = outbox.CommittedHorizon(cursor)
+        self.started_in = started_in
 
     def next_events(self) -> list[ServerSentEvent]:
         with UnitOfWork(write=False) as uow:
+            if self.started_in is not None and not outbox.snapshot_finished(
+                uow.session, self.started_in
+            ):
+                return []
+            late = self._committed_since_start(uow)
             through = self.horizon.advance(uow.session)
             rows = outbox.hotel_events(
                 uow.session,
@@ -49,21 +61,31 @@ class HotelEventReader:
         self.cursor = rows[-1].id if len(rows) == PAGE else through  # type: ignore[assignment]
         return [
             ServerSentEvent(id=str(row.id), event=row.event_name, data=encoded_data(row))
-            for row in rows
+            for row in late + rows
         ]
 
+    def _committed_since_start(self, uow: UnitOfWork) -> list[OutboxEvent]:
+        if self.started_in is None:
+            return []
+        late = outbox.events_committed_since(
+            uow.session, hotel_id=self.hotel_id, snapshot=self.started_in, through_id=self.cursor
+        )
+        self.started_in = None
+        return late
 
-def _start_position(hotel_slug: str, last_event_id: str | None) -> tuple[int, int]:
-    """(hotel id, cursor): after Last-Event-ID when resuming, else only what comes next."""
+
+def _reader(hotel_slug: str, last_event_id: str | None) -> HotelEventReader:
+    """After Last-Event-ID when resuming, else what commits from now on."""
     if last_event_id is not None and not last_event_id.strip().isdigit():
         raise ApiError(VALIDATION_ERROR, "Last-Event-ID must be an event id (a number)")
     with UnitOfWork(write=False) as uow:
         hotel = load_hotel(uow.session, hotel_slug)
-        newest = outbox.max_id(uow.session)
+        newest, snapshot = outbox.max_id_and_snapshot(uow.session)
+    assert hotel.id is not None
     if last_event_id is None:
-        return hotel.id, newest  # type: ignore[return-value]
+        return HotelEventReader(hotel.id, newest, started_in=snapshot)
     # An id beyond the newest (e.g. the database was recreated) resumes from now.
-    return hotel.id, min(int(last_event_id), newest)  # type: ignore[return-value]
+    return HotelEventReader(hotel.id, min(int(last_event_id), newest))
 
 
 async def _events(request: Request, reader: HotelEventReader) -> AsyncIterator[ServerSentEvent]:
@@ -98,10 +120,8 @@ def hotel_event_stream(
     member: Annotated[StaffMember, Depends(stream_staff)],
     last_event_id: Annotated[str | None, Header(max_length=32)] = None,
 ) -> EventSourceResponse:
-    hotel_id, cursor = _start_position(hotel_slug, last_event_id)
-    reader = HotelEventReader(hotel_id, cursor)
     return EventSourceResponse(
-        _events(request, reader),
+        _events(request, _reader(hotel_slug, last_event_id)),
         ping=get_settings().sse_keepalive_seconds,
         ping_message_factory=lambda: ServerSentEvent(comment="keep-alive"),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

@@ -26,6 +26,8 @@ print(sock.getsockname()[1], flush=True)
 config = uvicorn.Config("api.app:create_app", factory=True, log_level="warning")
 uvicorn.Server(config).run(sockets=[sock])
 """
+# Generous: a busy machine may answer slowly, and no test here is about speed.
+TIMEOUT_SECONDS = 60
 # The console script `pip install` made, beside this interpreter.
 TURNOVER = [str(Path(sys.executable).with_name("turnover"))]
 
@@ -49,13 +51,14 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         yield base, env
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=TIMEOUT_SECONDS)
 
 
 def wait_until_up(base: str) -> None:
-    for _ in range(100):
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
         try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(base + "/healthz", timeout=TIMEOUT_SECONDS).status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -100,41 +103,44 @@ def test_seed_examples_against_a_real_server(server):
     _, tokens = demo(env, int(base.rsplit(":", 1)[1]))
     auth = {"Authorization": f"Bearer {tokens['anna']}", "Content-Type": "application/json"}
     hotel = f"{base}/api/staff/hotels/{DEMO_HOTEL}"
+    with httpx.Client(timeout=TIMEOUT_SECONDS) as http:
+        # checkoutBooking(): POST with Authorization and Content-Type JSON, no body.
+        checkout = http.post(f"{hotel}/room-bookings/{DEMO_BOOKING}/check-out/", headers=auth)
+        assert checkout.status_code == 200
+        assert checkout.json()["booking"]["assigned_room"]["room_status"] == "CHECKOUT_DIRTY"
+        # The same again, legacy path without the slash: no redirect, same booking.
+        again = http.post(f"{hotel}/bookings/{DEMO_BOOKING}/checkout", headers=auth)
+        assert again.status_code == 200
+        assert again.json() == {
+            "message": "Booking already checked out",
+            "booking": checkout.json()["booking"],
+        }
 
-    # checkoutBooking(): POST with Authorization and Content-Type JSON, no body.
-    checkout = httpx.post(f"{hotel}/room-bookings/{DEMO_BOOKING}/check-out/", headers=auth)
-    assert checkout.status_code == 200
-    assert checkout.json()["booking"]["assigned_room"]["room_status"] == "CHECKOUT_DIRTY"
-    # The same again, legacy path without the slash: no redirect, same booking.
-    again = httpx.post(f"{hotel}/bookings/{DEMO_BOOKING}/checkout", headers=auth)
-    assert again.status_code == 200
-    assert again.json() == {
-        "message": "Booking already checked out",
-        "booking": checkout.json()["booking"],
-    }
+        # The seed's "Test Bulk Checkout (Safe)" example, body as the seed has it.
+        bulk = http.post(
+            f"{base}/api/staff/hotel/{DEMO_HOTEL}/rooms/checkout/",
+            headers=auth,
+            content='{\n    "room_ids": [1, 2, 3],\n    "destructive": false\n  }',
+        )
+        assert bulk.status_code == 200
+        assert bulk.json() == {
+            "detail": f"Processed 3 room(s) in hotel '{DEMO_HOTEL}'",
+            "results": {
+                "checked_out_bookings": [],
+                "rooms_cleared": [103],
+                "destructive_mode": False,
+                "errors": [],
+            },
+        }
 
-    # The seed's "Test Bulk Checkout (Safe)" example, body as the seed has it.
-    bulk = httpx.post(
-        f"{base}/api/staff/hotel/{DEMO_HOTEL}/rooms/checkout/",
-        headers=auth,
-        content='{\n    "room_ids": [1, 2, 3],\n    "destructive": false\n  }',
-    )
-    assert bulk.status_code == 200
-    assert bulk.json() == {
-        "detail": f"Processed 3 room(s) in hotel '{DEMO_HOTEL}'",
-        "results": {
-            "checked_out_bookings": [],
-            "rooms_cleared": [103],
-            "destructive_mode": False,
-            "errors": [],
-        },
-    }
-
-    # What the fetch() example reads on failure: error.error.message.
-    missing = httpx.post(f"{hotel}/room-bookings/BK-NOPE/check-out/", headers=auth)
-    assert (missing.status_code, missing.json()["error"]["message"]) == (404, "Booking not found")
-    broken = httpx.post(
-        f"{base}/api/staff/hotel/{DEMO_HOTEL}/rooms/checkout/", headers=auth, content="{oops"
-    )
-    assert (broken.status_code, broken.json()["error"]["code"]) == (422, "VALIDATION_ERROR")
-    assert httpx.get(base + "/openapi.json").status_code == 200
+        # What the fetch() example reads on failure: error.error.message.
+        missing = http.post(f"{hotel}/room-bookings/BK-NOPE/check-out/", headers=auth)
+        assert (missing.status_code, missing.json()["error"]["message"]) == (
+            404,
+            "Booking not found",
+        )
+        broken = http.post(
+            f"{base}/api/staff/hotel/{DEMO_HOTEL}/rooms/checkout/", headers=auth, content="{oops"
+        )
+        assert (broken.status_code, broken.json()["error"]["code"]) == (422, "VALIDATION_ERROR")
+        assert http.get(base + "/openapi.json").status_code == 200

@@ -1,19 +1,21 @@
-"""Fixtures for realtime delivery: a signing-checking Pusher stand-in and a fast relay."""
+"""Fixtures for realtime delivery: a signing-checking Pusher stand-in, a fast relay and a
+clock the test advances."""
 
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
-import pusher
 import pytest
 from sqlmodel import select
 
 from storage.models import Hotel, OutboxEvent
+from storage.timestamps import utc_now
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import HOTEL, rows, seed
 from tests.realtime.fake_pusher import FakePusher
-from workers.pusher_publisher import PusherPublisher
+from workers.pusher_publisher import DeadlinePusher, PusherPublisher
 from workers.relay import Relay, RelayConfig
 from workflows.machines.realtime_events import hotel_channel
 
@@ -34,14 +36,33 @@ def fake_pusher() -> Iterator[FakePusher]:
     server.stop()
 
 
+class ManualClock:
+    """Stands still until the test moves it: leases end when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 def pusher_relay(
-    server: FakePusher, relay_id: str | None = None, config: RelayConfig = FAST, **overrides: Any
+    server: FakePusher,
+    relay_id: str | None = None,
+    config: RelayConfig = FAST,
+    clock: ManualClock | None = None,
+    **overrides: Any,
 ) -> Relay:
-    client = pusher.Pusher(**{**server.client_options(), **overrides})
-    return Relay(PusherPublisher(client), config, relay_id=relay_id)
+    client = DeadlinePusher(**{**server.client_options(), **overrides})
+    return Relay(PusherPublisher(client), config, relay_id=relay_id, clock=clock or utc_now)
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Wait for `condition`; `timeout` is only a ceiling for a hung test (never reached when
+    all is well, however busy the machine)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -18,6 +18,7 @@ APP_ID, KEY, SECRET = "4242", "test-key", "test-secret"
 MAX_EVENTS_PER_BATCH = 10
 MAX_DATA_BYTES = 10240
 TIMESTAMP_TOLERANCE_SECONDS = 600
+ANSWER_HOLD_CEILING_SECONDS = 120  # a held answer is released by then even if a test forgets
 
 
 def expected_signature(secret: str, method: str, path: str, query: dict[str, str]) -> str:
@@ -46,7 +47,9 @@ def signing_problem(path: str, query: dict[str, str], body: bytes) -> str | None
 
 
 class FakePusher:
-    """Modes: "ok" records batches; "error" answers 500; stop()/start() refuses connections."""
+    """Modes: "ok" records batches; "error" answers 500; stop()/start() refuses connections.
+    `answers.clear()` holds every answer (after recording the batch) until `answers.set()`.
+    """
 
     def __init__(self, request_delay: float = 0.0) -> None:
         self.events: list[dict[str, Any]] = []
@@ -54,6 +57,8 @@ class FakePusher:
         self.rejected_signatures = 0
         self.mode = "ok"
         self.request_delay = request_delay
+        self.answers = threading.Event()
+        self.answers.set()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
@@ -78,7 +83,7 @@ class FakePusher:
             "host": "127.0.0.1",
             "port": self.port,
             "ssl": False,
-            "timeout": 2,
+            "timeout": 30,  # generous: a test about timeouts sets its own
         }
 
     def names_and_ids(self) -> list[tuple[str, int]]:
@@ -113,6 +118,7 @@ class FakePusher:
                 url = urlsplit(self.path)
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 status, answer = fake._receive(url.path, dict(parse_qsl(url.query)), body)
+                fake.answers.wait(ANSWER_HOLD_CEILING_SECONDS)
                 encoded = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")

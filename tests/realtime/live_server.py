@@ -25,7 +25,7 @@ def running_app(**uvicorn_options: Any) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # a ceiling: a busy machine starts slowly
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
@@ -33,7 +33,7 @@ def running_app(**uvicorn_options: Any) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(10)
+        thread.join(60)
         sock.close()
 
 
@@ -45,15 +45,21 @@ class Message:
 
 
 class SseReader:
-    """Reads `text/event-stream` lines: events, and comments (keep-alives)."""
+    """Reads `text/event-stream` lines: events, and comments (keep-alives). A stream with
+    keep-alives never goes quiet, so waiting for an event has a ceiling (checked at each
+    line) instead of hanging a test whose event never comes."""
 
-    def __init__(self, lines: Iterator[str]) -> None:
+    def __init__(self, lines: Iterator[str], ceiling_seconds: float = 60) -> None:
         self.lines = lines
         self.comments: list[str] = []
+        self.ceiling_seconds = ceiling_seconds
 
     def next_event(self) -> Message:
         fields: dict[str, str] = {}
+        deadline = time.monotonic() + self.ceiling_seconds
         for line in self.lines:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no event within {self.ceiling_seconds} s")
             if line.startswith(":"):
                 self.comments.append(line[1:].strip())
             elif line == "":

@@ -10,6 +10,7 @@ from tests.conftest import ANNA, HOTEL
 from tests.realtime.conftest import (
     SEED_KEYS,
     SMALL_CLAIMS,
+    ManualClock,
     add_events,
     outbox_rows,
     pusher_relay,
@@ -116,7 +117,9 @@ def test_checkouts_succeed_through_an_outage_and_every_event_arrives_once_in_ord
             if n == 25:
                 fake_pusher.stop()  # connections refused
             if n == 30:
-                wait_until(lambda: any("Connection" in (r.last_error or "") for r in outbox_rows()))
+                wait_until(
+                    lambda: any("ConnectError" in (r.last_error or "") for r in outbox_rows())
+                )
             check_out(booking_id)
         assert "DELIVERED" not in statuses()[20:]  # nothing went out during the outage
         fake_pusher.mode = "ok"
@@ -166,13 +169,22 @@ def test_a_relay_that_died_holding_events_is_taken_over_when_its_lease_ends(
     hotel: str, fake_pusher: FakePusher
 ) -> None:
     add_events(HOTEL, 3)
+    clock = ManualClock()
     with UnitOfWork() as uow:
         outbox.claim_pending(
-            uow.session, relay_id="crashed", limit=10, lease_seconds=0.2, through_id=10**9
+            uow.session,
+            relay_id="crashed",
+            limit=10,
+            lease_seconds=60,
+            through_id=10**9,
+            now=clock(),
         )
         uow.commit()
-    successor: Relay = pusher_relay(fake_pusher)
+    successor: Relay = pusher_relay(fake_pusher, clock=clock)
 
     assert successor.run_once().claimed == 0  # the lease still holds the channel
-    wait_until(lambda: successor.run_once().delivered == 3, timeout=5)
+    clock.advance(59.9)
+    assert successor.run_once().claimed == 0
+    clock.advance(0.1)
+    assert successor.run_once().delivered == 3
     assert statuses() == ["DELIVERED"] * 3

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-START_TIMEOUT_SECONDS = 60
+START_TIMEOUT_SECONDS = 120
 
 
 def free_port() -> int:
@@ -59,7 +59,7 @@ def _wait_until_up(process: subprocess.Popen, base_url: str) -> bool:
         if process.poll() is not None:
             return False  # e.g. the port was taken meanwhile
         try:
-            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(base_url + "/healthz", timeout=30).status_code == 200:
                 return True
         except httpx.TransportError:
             pass

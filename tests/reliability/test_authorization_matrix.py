@@ -218,7 +218,7 @@ def live_api(hotel: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Clie
         monkeypatch.setenv(f"TURNOVER_{name}", value)
     get_settings.cache_clear()
     try:
-        with running_app() as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+        with running_app() as base_url, httpx.Client(base_url=base_url, timeout=60) as client:
             yield client
     finally:
         get_settings.cache_clear()

@@ -270,7 +270,7 @@ def race_figures(answers: list[Answer], seconds: float) -> dict[str, Any]:
     }
 
 
-def wait_for_relay(timeout: float = 30.0) -> Counter[str]:
+def wait_for_relay(timeout: float = 120.0) -> Counter[str]:
     deadline = time.monotonic() + timeout
     while True:
         statuses = Counter(event.status for event in rows(OutboxEvent))

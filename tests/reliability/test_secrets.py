@@ -118,7 +118,10 @@ def test_no_token_or_pusher_secret_in_logs_error_bodies_or_stored_errors(
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="sqlalchemy")  # SQLAlchemy defaults it to WARN
     answers = []
-    with app_logging_everything() as base_url, httpx.Client(base_url=base_url) as client:
+    with (
+        app_logging_everything() as base_url,
+        httpx.Client(base_url=base_url, timeout=60) as client,
+    ):
 
         def call(method: str, path: str, token: str | None = None, **kwargs: Any) -> None:
             headers = {"Authorization": f"Bearer {token}"} if token else {}
