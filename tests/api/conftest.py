@@ -54,9 +54,8 @@ def client(api_hotel: str) -> TestClient:
 
 @pytest.fixture
 def staff(api_hotel: str) -> Headers:
-    """A staff member of the hotel in BASE who may fire every event a non-superuser may
-    (a manager); tests/api/test_roles_api.py covers the other roles."""
-    return bearer(new_staff_token(HOTEL, "maria", role="manager"))
+    """A plain staff member of the hotel in BASE (front desk)."""
+    return bearer(new_staff_token(HOTEL, "maria"))
 
 
 @pytest.fixture

@@ -3,8 +3,15 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import BASE, Headers, error
-from tests.conftest import snapshot
+from tests.api.conftest import BASE, Headers, bearer, error, new_staff_token
+from tests.conftest import HOTEL, snapshot
+
+
+@pytest.fixture
+def staff(api_hotel: str) -> Headers:
+    """Here staff both clean and check in: a manager, whose role may fire both."""
+    return bearer(new_staff_token(HOTEL, "maria", role="manager"))
+
 
 ROOM = BASE + "/rooms/{}/"
 TRANSITIONS = ROOM + "transitions/"

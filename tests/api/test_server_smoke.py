@@ -129,6 +129,14 @@ def test_seed_examples_against_a_real_server(server):
                 "checked_out_bookings": [],
                 "rooms_cleared": [103],
                 "destructive_mode": False,
+                "skipped": [
+                    {
+                        "room_id": number - 100,
+                        "room_number": number,
+                        "reason": f"Room {number} is {status} with no booking in house",
+                    }
+                    for number, status in ((101, "CHECKOUT_DIRTY"), (102, "READY_FOR_GUEST"))
+                ],
                 "errors": [],
             },
         }
