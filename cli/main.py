@@ -8,9 +8,9 @@ import typer
 
 from admin.demo import DEMO_BOOKING, DEMO_HOTEL, ensure_demo
 from admin.seed_file import load_seed
+from cli.database_errors import init_database, open_database
 from cli.diagrams_command import diagrams
 from cli.realtime_commands import outbox_app, relay
-from storage.database import create_tables, prepare_database
 from storage.unit_of_work import UnitOfWork
 from workflows.machines.errors import DomainError
 from workflows.services.lookups import load_hotel
@@ -34,7 +34,7 @@ def fail(message: str) -> None:
 @app.command("init-db")
 def init_db() -> None:
     """Create the tables or upgrade them to the latest migration (TURNOVER_DATABASE_URL)."""
-    create_tables()
+    init_database()
     typer.echo("Database ready.")
 
 
@@ -49,7 +49,7 @@ def seed(
         fail(f"Cannot read {file}: {error.strerror}")
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         fail(f"{file} is not valid JSON: {error}")
-    prepare_database()
+    open_database()
     try:
         with UnitOfWork() as uow:
             summary = load_seed(uow.session, data)
@@ -69,7 +69,7 @@ def create_staff(
     ] = False,
 ) -> None:
     """Add a staff member and print their API token (shown only this once)."""
-    prepare_database()
+    open_database()
     try:
         with UnitOfWork() as uow:
             found = load_hotel(uow.session, hotel)
@@ -89,7 +89,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port the API will be served on")] = 8000,
 ) -> None:
     """Create the demo hotel (once) and print fresh tokens for its staff and a curl to try."""
-    prepare_database()
+    open_database()
     with UnitOfWork() as uow:
         access = ensure_demo(uow.session)
         uow.commit()
@@ -116,5 +116,5 @@ def serve(
     """Serve the REST API with uvicorn (several workers share the database safely)."""
     import uvicorn
 
-    prepare_database()
+    open_database()
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)

@@ -7,9 +7,9 @@ from datetime import UTC
 
 import typer
 
+from cli.database_errors import init_database
 from config.settings import get_settings
 from storage import outbox
-from storage.database import create_tables
 from storage.timestamps import iso_z, utc_now
 from storage.unit_of_work import UnitOfWork
 from workers.publishers import StreamOnlyPublisher, publisher_from_settings
@@ -22,7 +22,7 @@ def relay() -> None:
     """Deliver outbox events until stopped (Ctrl+C / SIGTERM). Run with
     TURNOVER_RELAY_IN_PROCESS=0 on the API when relays run apart; several may run at once."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    create_tables()
+    init_database()
     settings = get_settings()
     publisher = publisher_from_settings(settings)
     if isinstance(publisher, StreamOnlyPublisher):
@@ -39,7 +39,7 @@ def relay() -> None:
 @outbox_app.command()
 def status() -> None:
     """Pending, delivered and failed counts, and the age of the oldest pending event."""
-    create_tables()
+    init_database()
     with UnitOfWork(write=False) as uow:
         report = outbox.outbox_status(uow.session)
     for name, count in report.counts.items():
@@ -57,7 +57,7 @@ def status() -> None:
 @outbox_app.command("retry-failed")
 def retry_failed() -> None:
     """Put failed events back in the queue (after fixing what made them fail)."""
-    create_tables()
+    init_database()
     with UnitOfWork() as uow:
         count = outbox.requeue_failed(uow.session)
         uow.commit()
