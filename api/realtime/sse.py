@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffMember
 from api.errors import ApiError
+from api.numbers import parse_decimal
 from api.realtime.stream_auth import stream_staff
 from api.responses import error_responses
 from api.routing import SlashOptionalRouter
@@ -54,15 +55,16 @@ class HotelEventReader:
 
 def _start_position(hotel_slug: str, last_event_id: str | None) -> tuple[int, int]:
     """(hotel id, cursor): after Last-Event-ID when resuming, else only what comes next."""
-    if last_event_id is not None and not last_event_id.strip().isdigit():
+    resume_after = None if last_event_id is None else parse_decimal(last_event_id)
+    if last_event_id is not None and resume_after is None:
         raise ApiError(422, "VALIDATION_ERROR", "Last-Event-ID must be an event id (a number)")
     with UnitOfWork(write=False) as uow:
         hotel = load_hotel(uow.session, hotel_slug)
         newest = outbox.max_id(uow.session)
-    if last_event_id is None:
+    if resume_after is None:
         return hotel.id, newest  # type: ignore[return-value]
     # An id beyond the newest (e.g. the database was recreated) resumes from now.
-    return hotel.id, min(int(last_event_id), newest)  # type: ignore[return-value]
+    return hotel.id, min(resume_after, newest)  # type: ignore[return-value]
 
 
 async def _events(request: Request, reader: HotelEventReader) -> AsyncIterator[ServerSentEvent]:
