@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
+from api.header_limits import HeaderLimits
 from api.log_redaction import redact_tokens_in_access_log
 from api.realtime import pusher_auth, sse
 from api.realtime.lifespan import realtime_lifespan
@@ -34,6 +35,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     redact_tokens_in_access_log()
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(HeaderLimits)  # outermost: checked before anything else
     for module in ROUTERS:
         app.include_router(module.router)
     return app

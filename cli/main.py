@@ -113,8 +113,18 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
 ) -> None:
-    """Serve the REST API with uvicorn (several workers share the database safely)."""
+    """Serve the REST API with uvicorn (several workers share the database safely).
+    Request heads (request line and headers) are limited to 32 KiB, see api/header_limits.py."""
     import uvicorn
 
+    from api.header_limits import SERVER_OPTIONS
+
     open_database()
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        **SERVER_OPTIONS,  # type: ignore[arg-type]
+    )
