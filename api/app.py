@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.body_limit import BodySizeLimit
+from api.database_unavailable import DatabaseUnavailable
 from api.errors import install_error_handlers
 from api.header_limits import HeaderLimits
 from api.log_redaction import redact_tokens_in_access_log
@@ -34,6 +35,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     redact_tokens_in_access_log()
+    app.add_middleware(DatabaseUnavailable)  # inside the body limit: replays a small body
     app.add_middleware(BodySizeLimit)
     app.add_middleware(HeaderLimits)  # outermost: checked before anything else
     for module in ROUTERS:

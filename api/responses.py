@@ -13,7 +13,10 @@ ERROR_DESCRIPTIONS = {
     "TRANSITION_NOT_ALLOWED (names the event and the current state), CONCURRENT_UPDATE",
     413: "PAYLOAD_TOO_LARGE: the body is over 64 KiB",
     422: "VALIDATION_ERROR: malformed JSON, wrong types, out-of-range values; `details` per field",
+    431: "REQUEST_HEADERS_TOO_LARGE: over 100 headers, or over 32 KiB of them",
     500: "INTERNAL_ERROR: unexpected; the message carries the request id found in the logs",
+    503: "DATABASE_UNAVAILABLE: the database connection was lost; says whether anything may "
+    "have been stored; repeat after the Retry-After header's seconds",
 }
 
 
@@ -24,7 +27,7 @@ BODY_ERRORS = (400, 413)
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: the given statuses plus the ones every route can answer.
     Routes that take a body add `*BODY_ERRORS`."""
-    wanted = sorted({401, 403, 422, 500, *statuses})
+    wanted = sorted({401, 403, 422, 431, 500, 503, *statuses})
     return {
         status: {"model": ErrorEnvelope, "description": ERROR_DESCRIPTIONS[status]}
         for status in wanted
