@@ -8,8 +8,10 @@ from sqlalchemy import Engine
 
 from api.body_limit import BodySizeLimit
 from api.cors import install_cors
+from api.database_unavailable import DatabaseUnavailable
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
+from api.header_limits import HeaderLimits
 from api.log_redaction import redact_tokens_in_access_log
 from api.realtime import pusher_auth, sse
 from api.realtime.lifespan import realtime_lifespan
@@ -44,8 +46,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     install_docs(app)
     install_error_handlers(app)
     redact_tokens_in_access_log()
+    app.add_middleware(DatabaseUnavailable)  # inside the body limit: replays a small body
     app.add_middleware(BodySizeLimit)
-    install_cors(app)  # last: the outermost middleware
+    app.add_middleware(HeaderLimits)  # outermost: checked before anything else
+    install_cors(app)  # CORS answers preflights before anything else but the header limits
     for module in ROUTERS:
         app.include_router(module.router)
     return app

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_response
+from api.numbers import parse_decimal
 
 MAX_BODY_BYTES = 64 * 1024
 TOO_LARGE = f"The request body is larger than {MAX_BODY_BYTES} bytes"
@@ -27,8 +28,8 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        declared = parse_decimal(Headers(scope=scope).get("content-length", ""))
+        if declared is not None and declared > self.max_bytes:
             response = error_response(413, "PAYLOAD_TOO_LARGE", TOO_LARGE)
             await response(scope, receive, send)
             return

@@ -18,7 +18,7 @@ def status_description(status: int) -> str:
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: the given statuses plus the ones every route can answer.
     Routes that take a body add `*BODY_ERRORS`."""
-    wanted = sorted({401, 403, 422, 500, *statuses})
+    wanted = sorted({401, 403, 422, 431, 500, 503, *statuses})
     return {
         status: {"model": ErrorEnvelope, "description": status_description(status)}
         for status in wanted

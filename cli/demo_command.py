@@ -35,7 +35,10 @@ def run_server(sock: socket.socket, host: str, port: int, workers: int = 1) -> N
 
     import uvicorn
 
-    options = {"factory": True, "host": host, "port": port, "workers": workers}
+    from api.header_limits import SERVER_OPTIONS
+
+    # Request heads (request line and headers) are limited, see api/header_limits.py.
+    options = {"factory": True, "host": host, "port": port, "workers": workers, **SERVER_OPTIONS}
     if workers > 1:
         sock.close()
         uvicorn.run("api.app:create_app", **options)  # type: ignore[arg-type]
@@ -48,12 +51,12 @@ def run_server(sock: socket.socket, host: str, port: int, workers: int = 1) -> N
 
 def run_demo(host: str, port: int, *, serve: bool) -> None:
     from admin.demo import ensure_demo
+    from cli.database_errors import init_database
     from config.settings import get_settings
-    from storage.database import create_tables
     from storage.unit_of_work import UnitOfWork
 
     sock = bind_or_fail(host, port) if serve else None
-    create_tables()
+    init_database()
     credentials_file = Path(get_settings().demo_credentials_file)
     with UnitOfWork() as uow:
         access = ensure_demo(uow.session, credentials_file)

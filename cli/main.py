@@ -32,9 +32,9 @@ app.add_typer(token_app, name="token")
 @app.command("init-db")
 def init_db() -> None:
     """Create the tables, or upgrade them to the latest migration (TURNOVER_DATABASE_URL)."""
-    from storage.database import create_tables
+    from cli.database_errors import init_database
 
-    create_tables()
+    init_database()
     typer.echo("Database ready.")
 
 
@@ -83,11 +83,11 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="How many worker processes to run.")] = 1,
 ) -> None:
     """Serve the REST API with uvicorn (several workers share the database safely)."""
+    from cli.database_errors import open_database
     from cli.demo_command import bind_or_fail, run_server
-    from storage.database import prepare_database
 
     sock = bind_or_fail(host, port)
-    prepare_database()
+    open_database()
     run_server(sock, host, port, workers)
 
 

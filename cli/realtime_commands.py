@@ -17,13 +17,13 @@ def relay() -> None:
 
     Run it with TURNOVER_RELAY_IN_PROCESS=0 on the API when relays run apart; several
     relays may run at once."""
+    from cli.database_errors import init_database
     from config.settings import get_settings
-    from storage.database import create_tables
     from workers.publishers import StreamOnlyPublisher, publisher_from_settings
     from workers.relay import Relay, RelayConfig
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    create_tables()
+    init_database()
     settings = get_settings()
     publisher = publisher_from_settings(settings)
     if isinstance(publisher, StreamOnlyPublisher):
@@ -40,12 +40,12 @@ def relay() -> None:
 @outbox_app.command()
 def status() -> None:
     """Print the pending, delivered and failed counts and the age of the oldest pending event."""
+    from cli.database_errors import init_database
     from storage import outbox
-    from storage.database import create_tables
     from storage.timestamps import iso_z, utc_now
     from storage.unit_of_work import UnitOfWork
 
-    create_tables()
+    init_database()
     with UnitOfWork(write=False) as uow:
         report = outbox.outbox_status(uow.session)
     for name, count in report.counts.items():
@@ -63,11 +63,11 @@ def status() -> None:
 @outbox_app.command("retry-failed")
 def retry_failed() -> None:
     """Put failed events back in the queue (after fixing what made them fail)."""
+    from cli.database_errors import init_database
     from storage import outbox
-    from storage.database import create_tables
     from storage.unit_of_work import UnitOfWork
 
-    create_tables()
+    init_database()
     with UnitOfWork() as uow:
         count = outbox.requeue_failed(uow.session)
         uow.commit()

@@ -10,13 +10,13 @@ from cli.errors import fail
 
 def run_seed(file: Path, *, update: bool) -> None:
     from admin.seed_file import load_seed_file
-    from storage.database import prepare_database
+    from cli.database_errors import open_database
     from storage.unit_of_work import UnitOfWork
     from workflows.machines.errors import DomainError
 
     if not file.is_file():
         fail(f"Cannot read {file}: no such file. Nothing was loaded.")
-    prepare_database()
+    open_database()
     try:
         with UnitOfWork() as uow:
             summary = load_seed_file(uow.session, file, update=update)

@@ -37,12 +37,12 @@ PasswordStdin = Annotated[
 @contextmanager
 def _member(hotel: str, username: str) -> Iterator[tuple["Session", "Staff"]]:
     """A write unit of work with the staff member loaded; committed when the block ends."""
-    from storage.database import prepare_database
+    from cli.database_errors import open_database
     from storage.unit_of_work import UnitOfWork
     from workflows.services.lookups import load_hotel
     from workflows.services.staff_accounts import find_staff
 
-    prepare_database()
+    open_database()
     with _refusals(), UnitOfWork() as uow:
         found = load_hotel(uow.session, hotel)
         yield uow.session, find_staff(uow.session, found.id, username)  # type: ignore[arg-type]
@@ -81,13 +81,13 @@ def create_staff(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Add a staff member and print their API token (shown only this once)."""
-    from storage.database import prepare_database
+    from cli.database_errors import open_database
     from storage.unit_of_work import UnitOfWork
     from workflows.services.lookups import load_hotel
     from workflows.services.staff_accounts import create_staff as add_staff
 
     password = _read_password(True) if password_stdin else None
-    prepare_database()
+    open_database()
     with _refusals(), UnitOfWork() as uow:
         found = load_hotel(uow.session, hotel)
         staff, token = add_staff(
@@ -120,12 +120,12 @@ def set_password(hotel: Hotel, username: Username, password_stdin: PasswordStdin
 @staff_app.command("list")
 def list_staff(hotel: Hotel) -> None:
     """List the hotel's staff with their role and whether they are active."""
-    from storage.database import prepare_database
+    from cli.database_errors import open_database
     from storage.unit_of_work import UnitOfWork
     from workflows.services.lookups import load_hotel
     from workflows.services.staff_accounts import list_staff as staff_of
 
-    prepare_database()
+    open_database()
     with _refusals(), UnitOfWork(write=False) as uow:
         members = staff_of(uow.session, load_hotel(uow.session, hotel).id)  # type: ignore[arg-type]
     _table(

@@ -7,6 +7,8 @@ tables) and upgraded from there, so its rows are kept.
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
 BASELINE_REVISION = "0001"
@@ -32,6 +34,10 @@ class UnknownSchema(RuntimeError):
     """Some Turnover tables exist, but not all of them and no migration history."""
 
 
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer Turnover: this code does not know its revision."""
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", "storage:migrations")
@@ -49,6 +55,7 @@ def upgrade_to_head(engine: Engine) -> None:
         config = alembic_config(connection)
         if _is_unversioned(connection):
             command.stamp(config, BASELINE_REVISION)
+        _refuse_unknown_revisions(connection, config)
         command.upgrade(config, "head")
 
 
@@ -56,6 +63,20 @@ def _lock_schema(connection: Connection) -> None:
     """Several workers starting at once: the first upgrades, the others wait and find it done."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema()))"))
+
+
+def _refuse_unknown_revisions(connection: Connection, config: Config) -> None:
+    """Alembic would fail with "Can't locate revision": say what it means instead."""
+    scripts = ScriptDirectory.from_config(config)
+    known = {script.revision for script in scripts.walk_revisions()}
+    stamped = MigrationContext.configure(connection).get_current_heads()
+    unknown = sorted(set(stamped) - known)
+    if unknown:
+        raise SchemaTooNew(
+            f"The database's schema is at revision {', '.join(unknown)}, newer than this "
+            f"Turnover knows (its latest is {scripts.get_current_head()}): run the Turnover "
+            f"version that migrated it, or point TURNOVER_DATABASE_URL at another database."
+        )
 
 
 def _is_unversioned(connection: Connection) -> bool:

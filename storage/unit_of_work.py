@@ -3,13 +3,17 @@
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from types import TracebackType
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from storage import outbox
 from storage.database import get_engine, is_sqlite
+from storage.transient_errors import CommitOutcomeUnknown, is_connection_lost
 
 log = logging.getLogger("turnover.storage")
 
@@ -25,6 +29,38 @@ def add_commit_listener(listener: Callable[[], None]) -> Callable[[], None]:
     that unregisters it."""
     _commit_listeners.append(listener)
     return lambda: _commit_listeners.remove(listener)
+
+
+# How many units of work this thread (or task) has open: only the outermost one may be
+# retried as a whole (see workflows/services/retries.py).
+_open_units: ContextVar[int] = ContextVar("open_units_of_work", default=0)
+
+
+def inside_unit_of_work() -> bool:
+    return _open_units.get() > 0
+
+
+@dataclass
+class CommitTracker:
+    """Whether any unit of work sent COMMIT while this tracker was active."""
+
+    started: bool = False
+
+
+_commit_tracker: ContextVar[CommitTracker | None] = ContextVar("commit_tracker", default=None)
+
+
+@contextmanager
+def track_commits() -> Iterator[CommitTracker]:
+    """Tells a caller running several units of work (an HTTP request) whether any of them
+    reached COMMIT; until then all of them can be run again safely. Threads started from
+    inside the block with a copy of the context (Starlette's thread pool) report too."""
+    tracker = CommitTracker()
+    token = _commit_tracker.set(tracker)
+    try:
+        yield tracker
+    finally:
+        _commit_tracker.reset(token)
 
 
 class UnitOfWork:
@@ -46,6 +82,7 @@ class UnitOfWork:
         self.session = Session(engine, expire_on_commit=False)
         self.session.begin()
         self.active = True
+        _open_units.set(_open_units.get() + 1)
         return self
 
     def __exit__(
@@ -56,10 +93,23 @@ class UnitOfWork:
     ) -> None:
         # Closing rolls back whatever was not committed; loaded rows stay readable.
         self.active = False
+        _open_units.set(_open_units.get() - 1)
         self.session.close()
 
     def commit(self) -> None:
-        self.session.commit()
+        # Statements first: a connection lost while they run loses the whole transaction,
+        # which can then be run again. Once COMMIT is sent, the outcome of a lost
+        # connection is unknown.
+        self.session.flush()
+        tracker = _commit_tracker.get()
+        if tracker is not None:
+            tracker.started = True
+        try:
+            self.session.commit()
+        except DBAPIError as error:
+            if is_connection_lost(error):
+                raise CommitOutcomeUnknown("The connection was lost during COMMIT") from error
+            raise
         if not outbox.take_new_work(self.session):
             return
         for listener in list(_commit_listeners):

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffMember
 from api.errors import ApiError
+from api.numbers import parse_decimal
 from api.realtime.stream_auth import stream_staff
 from api.responses import error_responses
 from api.routing import SlashOptionalRouter
@@ -76,16 +77,17 @@ class HotelEventReader:
 
 def _reader(hotel_slug: str, last_event_id: str | None) -> HotelEventReader:
     """After Last-Event-ID when resuming, else what commits from now on."""
-    if last_event_id is not None and not last_event_id.strip().isdigit():
+    resume_after = None if last_event_id is None else parse_decimal(last_event_id)
+    if last_event_id is not None and resume_after is None:
         raise ApiError(VALIDATION_ERROR, "Last-Event-ID must be an event id (a number)")
     with UnitOfWork(write=False) as uow:
         hotel = load_hotel(uow.session, hotel_slug)
         newest, snapshot = outbox.max_id_and_snapshot(uow.session)
     assert hotel.id is not None
-    if last_event_id is None:
+    if resume_after is None:
         return HotelEventReader(hotel.id, newest, started_in=snapshot)
     # An id beyond the newest (e.g. the database was recreated) resumes from now.
-    return HotelEventReader(hotel.id, min(int(last_event_id), newest))
+    return HotelEventReader(hotel.id, min(resume_after, newest))
 
 
 async def _events(request: Request, reader: HotelEventReader) -> AsyncIterator[ServerSentEvent]:

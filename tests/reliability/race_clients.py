@@ -4,6 +4,10 @@ what came back. Only httpx here, so that a spawned process starts fast.
 The checkout clients and the bulk client walk the same rooms in the same order and meet at
 a barrier before each round, so the 2-3 requests for a booking (and the bulk request over
 its room) arrive within milliseconds of each other.
+
+A request that gets no answer (its worker was killed) or a 503 (the database was
+unavailable; the answer says to retry) is sent again, as a client should; what came back
+before is kept in `Answer.earlier` (0 for no answer).
 """
 
 import time
@@ -13,6 +17,9 @@ from typing import Any
 import httpx
 
 TIMEOUT_SECONDS = 60.0
+MAX_ATTEMPTS = 30
+RETRY_PAUSE_SECONDS = 0.1  # shorter than Retry-After: the test wants the race, not politeness
+NO_ANSWER = 0
 
 _barrier: Any = None
 
@@ -39,6 +46,7 @@ class Answer:
     status: int
     body: Any
     seconds: float
+    earlier: list[int] = field(default_factory=list)  # statuses of attempts sent again
 
 
 @dataclass
@@ -55,12 +63,34 @@ def run_client(base_url: str, plan: ClientPlan) -> list[Answer]:
         for calls in plan.rounds:
             if plan.synchronized:
                 _barrier.wait(TIMEOUT_SECONDS)
-            for call in calls:
-                started = time.perf_counter()
-                response = client.request(call.method, call.path, json=call.body)
-                elapsed = time.perf_counter() - started
-                answers.append(Answer(call, response.status_code, _json(response), elapsed))
+            answers.extend(_send(client, call) for call in calls)
     return answers
+
+
+def _send(client: httpx.Client, call: Call) -> Answer:
+    earlier: list[int] = []
+    while True:
+        started = time.perf_counter()
+        try:
+            response = client.request(call.method, call.path, json=call.body)
+        except httpx.TransportError:
+            status = NO_ANSWER
+        else:
+            elapsed = time.perf_counter() - started
+            status = response.status_code
+            if not _retry_invited(response) or len(earlier) + 1 == MAX_ATTEMPTS:
+                return Answer(call, status, _json(response), elapsed, earlier)
+        earlier.append(status)
+        assert len(earlier) < MAX_ATTEMPTS, f"{call.path}: no answer {MAX_ATTEMPTS} times"
+        time.sleep(RETRY_PAUSE_SECONDS)
+
+
+def _retry_invited(response: httpx.Response) -> bool:
+    """A 503 DATABASE_UNAVAILABLE with Retry-After, as the API documents it."""
+    if response.status_code != 503 or "retry-after" not in response.headers:
+        return False
+    body = _json(response)
+    return isinstance(body, dict) and body.get("error", {}).get("code") == "DATABASE_UNAVAILABLE"
 
 
 def _json(response: httpx.Response) -> Any:

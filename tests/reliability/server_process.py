@@ -23,16 +23,25 @@ def free_port() -> int:
 
 @contextmanager
 def turnover_server(
-    database_url: str, log_file: Path, *, workers: int = 2, env: dict[str, str] | None = None
+    database_url: str,
+    log_file: Path,
+    *,
+    workers: int = 2,
+    env: dict[str, str] | None = None,
+    console_script: bool = False,
 ) -> Iterator[str]:
     """Yield the base URL of `turnover serve --workers N` on `database_url`.
 
     uvicorn's master binds the port and shares it with its workers, so the port is found
     free first and handed over; a start that loses it to another process is retried.
+    `console_script` runs the installed `turnover` script (as an operator does) instead of
+    `python -c`: spawned workers then first re-import the module the script imports.
     """
     for _ in range(3):
         port = free_port()
         command = [sys.executable, "-c", "from cli.main import app; app()", "serve"]
+        if console_script:
+            command = [str(Path(sys.executable).with_name("turnover")), "serve"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         server_env = {**os.environ, "TURNOVER_DATABASE_URL": database_url, **(env or {})}
         with log_file.open("ab") as log:

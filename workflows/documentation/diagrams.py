@@ -7,6 +7,7 @@ binary; SVG needs Graphviz's `dot` on PATH (`GraphvizNotFoundError` when it is m
 
 import re
 import shutil
+from functools import cache
 
 from statemachine.contrib.diagram import GraphvizNotFoundError, run_graphviz
 from statemachine.contrib.diagram.extract import extract
@@ -40,8 +41,13 @@ def graphviz_available() -> bool:
     return shutil.which("dot") is not None
 
 
+@cache
 def svg(machine: type[TurnoverMachine], active: str | None = None) -> bytes:
-    """The machine drawn by Graphviz; raises GraphvizNotFoundError without `dot`."""
+    """The machine drawn by Graphviz; raises GraphvizNotFoundError without `dot`.
+
+    Drawn once per process for each (machine, highlighted state): the machines are code and
+    cannot change while it runs, and running Graphviz costs about 140 ms a drawing, which
+    anonymous callers of the public diagram endpoint could otherwise spend at will."""
     from statemachine.contrib.diagram.renderers.dot import DotRenderer  # imports pydot
 
     dot_source = DotRenderer().render(diagram_graph(machine, active)).to_string()

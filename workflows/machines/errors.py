@@ -170,6 +170,22 @@ VALIDATION_ERROR = _code(
     "query parameter (`?stauts=`), a body sent to an endpoint that takes none, out-of-range "
     "numbers, over-long strings; `details` lists each field",
 )
+REQUEST_HEADERS_TOO_LARGE = _code(
+    "REQUEST_HEADERS_TOO_LARGE",
+    431,
+    "The request's headers are too large",
+    "more than 100 request headers, or more than 32 KiB of them (`turnover serve` refuses a "
+    "head over 32 KiB while it arrives: 400 and the connection closed)",
+)
+DATABASE_UNAVAILABLE = _code(
+    "DATABASE_UNAVAILABLE",
+    503,
+    "The database is unavailable; repeat the request",
+    "the database connection was lost (server restarting, connection terminated, "
+    "unreachable) and running the request again once did not help, or was not safe because "
+    "a change may have been committed: the message says whether anything may have been "
+    "stored; repeat after the `Retry-After` header's seconds",
+)
 INTERNAL_ERROR = _code(
     "INTERNAL_ERROR",
     500,

@@ -9,6 +9,7 @@ its state, deleting its guest records with a snapshot kept in the audit log.
 One transaction for the whole request, one savepoint per room: a room that fails is
 reported in `errors` and rolled back alone. Rooms and bookings are loaded once, up front;
 a room whose rows another transaction changed meanwhile is reloaded and tried again.
+Rooms are worked on in ascending id order whatever the order given (one global lock order).
 """
 
 from collections import defaultdict
@@ -24,6 +25,7 @@ from workflows.machines.base import TransitionContext
 from workflows.machines.booking_lifecycle import BookingLifecycle
 from workflows.machines.errors import (
     PERMISSION_DENIED,
+    ROOM_NOT_FOUND,
     ConcurrentTransition,
     DomainError,
     TransitionRefused,
@@ -63,6 +65,7 @@ class BulkCheckoutResult:
     errors: list[RoomError] = field(default_factory=list)
 
 
+@retry_on_conflict  # a deadlock all the same (see below) runs the whole request again
 def bulk_checkout(
     *,
     hotel_slug: str,
@@ -83,22 +86,36 @@ def bulk_checkout(
         in_house = _in_house_bookings(scope.session, list(rooms))
         job = _RoomJob(scope.uow, scope.hotel, performed_by, source)
         check_out_room = job.force if destructive else job.check_out
-        for room_id in room_ids:
+        # Rows are locked in one global order, rooms by id (and a room's bookings before
+        # the room, as a single checkout does): two bulk checkouts over the same rooms in
+        # different orders then queue instead of deadlocking. Reported in the order given.
+        outcomes: dict[int, _RoomDone | RoomError] = {}
+        for room_id in sorted(room_ids):
             room = rooms.get(room_id)
             if room is None:
-                result.errors.append(RoomError(room_id, "ROOM_NOT_FOUND", "Room not found"))
+                outcomes[room_id] = RoomError(room_id, ROOM_NOT_FOUND.name, "Room not found")
                 continue
             try:
-                done = check_out_room(room, in_house[room_id])
+                outcomes[room_id] = check_out_room(room, in_house[room_id])
             except DomainError as error:
-                result.errors.append(RoomError(room_id, error.code, error.message))
-                continue
-            result.checked_out_bookings.extend(done.checked_out_bookings)
-            if done.cleared:
-                result.rooms_cleared.append(room.room_number)
-            if done.skipped:
-                result.skipped.append(RoomSkipped(room_id, room.room_number, done.skipped))
+                outcomes[room_id] = RoomError(room_id, error.code, error.message)
+        for room_id in room_ids:
+            _report(result, rooms, room_id, outcomes[room_id])
     return result
+
+
+def _report(
+    result: BulkCheckoutResult, rooms: dict[int, Room], room_id: int, done: "_RoomDone | RoomError"
+) -> None:
+    if isinstance(done, RoomError):
+        result.errors.append(done)
+        return
+    room_number = rooms[room_id].room_number
+    result.checked_out_bookings.extend(done.checked_out_bookings)
+    if done.cleared:
+        result.rooms_cleared.append(room_number)
+    if done.skipped:
+        result.skipped.append(RoomSkipped(room_id, room_number, done.skipped))
 
 
 @dataclass
