@@ -10,10 +10,10 @@ from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
 from api.realtime import pusher_auth, sse
 from api.realtime.lifespan import realtime_lifespan
-from api.routes import bookings, bulk_checkout, checkout, health, rooms, workflows
+from api.routes import bookings, bulk_checkout, checkout, health, rooms, webhooks, workflows
 from storage.database import prepare_database
 
-ROUTERS = (health, checkout, bookings, rooms, bulk_checkout, sse, pusher_auth, workflows)
+ROUTERS = (health, checkout, bookings, rooms, bulk_checkout, sse, pusher_auth, workflows, webhooks)
 
 
 @asynccontextmanager

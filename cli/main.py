@@ -10,6 +10,7 @@ from admin.demo import DEMO_BOOKING, DEMO_HOTEL, ensure_demo
 from admin.seed_file import load_seed
 from cli.diagrams_command import diagrams
 from cli.realtime_commands import outbox_app, relay
+from cli.webhooks_commands import webhooks_app
 from storage.database import create_tables, prepare_database
 from storage.unit_of_work import UnitOfWork
 from workflows.machines.errors import DomainError
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.command()(diagrams)
 app.command()(relay)
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def fail(message: str) -> None:

@@ -12,6 +12,7 @@ from storage import outbox
 from storage.database import create_tables
 from storage.timestamps import iso_z, utc_now
 from storage.unit_of_work import UnitOfWork
+from workers.integrations import IntegrationWorkers
 from workers.publishers import StreamOnlyPublisher, publisher_from_settings
 from workers.relay import Relay, RelayConfig
 
@@ -19,8 +20,9 @@ outbox_app = typer.Typer(help="Inspect and repair the realtime outbox.", no_args
 
 
 def relay() -> None:
-    """Deliver outbox events until stopped (Ctrl+C / SIGTERM). Run with
-    TURNOVER_RELAY_IN_PROCESS=0 on the API when relays run apart; several may run at once."""
+    """Deliver outbox events until stopped (Ctrl+C / SIGTERM): to Pusher, to webhooks, and
+    guest notifications when FCM is configured. Run with TURNOVER_RELAY_IN_PROCESS=0 (and
+    TURNOVER_WEBHOOKS_IN_PROCESS=0) on the API when relays run apart; several may run at once."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     create_tables()
     settings = get_settings()
@@ -31,8 +33,11 @@ def relay() -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    integrations = IntegrationWorkers.from_settings(settings, in_process=False)
+    integrations.start()
     typer.echo(f"Relay {worker.relay_id} running.")
     worker.run(stop)
+    integrations.stop()
     typer.echo("Relay stopped.")
 
 
