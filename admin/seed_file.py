@@ -42,6 +42,7 @@ class SeedRecord(BaseModel):
 class SeedHotel(SeedRecord):
     slug: Slug
     name: Annotated[str, StringConstraints(max_length=200)] = ""
+    checkout_notification_text: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
 class SeedStaff(SeedRecord):
@@ -277,7 +278,11 @@ def _insert_hotels(session: Session, seed: SeedFile) -> HotelsBySlug:
     """The file's hotels, added, and the database's, which the file may refer to."""
     hotels = {h.slug: h for h in session.exec(select(Hotel))}
     for record in seed.hotels:
-        hotels[record.slug] = Hotel(slug=record.slug, name=record.name or record.slug)
+        hotels[record.slug] = Hotel(
+            slug=record.slug,
+            name=record.name or record.slug,
+            checkout_notification_text=record.checkout_notification_text,
+        )
         session.add(hotels[record.slug])
     session.flush()
     return hotels

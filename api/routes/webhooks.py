@@ -79,7 +79,7 @@ def post_webhook(
     created = webhooks.create_endpoint(
         hotel_slug=hotel_slug,
         url=body.url,
-        event_types=[event.value for event in body.event_types],
+        event_types=list(body.event_types),
         description=body.description,
     )
     return WebhookEndpointWithSecret.of_new(created)

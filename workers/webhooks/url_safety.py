@@ -62,13 +62,15 @@ def forbidden_reason(address: IPAddress) -> str | None:
     """Why an address is off limits, or None for a public unicast address."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return forbidden_reason(address.ipv4_mapped)
+    if address.is_unspecified:
+        return "the unspecified address"
     if address.is_loopback:
         return "a loopback address"
     if address.is_link_local:  # includes the cloud metadata address 169.254.169.254
         return "a link-local (metadata) address"
     if address.is_private:
         return "a private address"
-    if address.is_multicast or address.is_unspecified or not address.is_global:
+    if address.is_multicast or not address.is_global:
         return "a non-public address"
     return None
 
