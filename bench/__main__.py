@@ -12,11 +12,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench import bulk_scaling, engine_overhead, http_load, relay_throughput
+from bench import bulk_scaling, engine_overhead, http_load, relay_throughput, webhook_fanout
 from bench.databases import postgres_base_url
 from bench.stats import RESULTS_PATH, ScenarioResult, write_results
 
-SCENARIOS = ("engine", "http", "bulk", "relay")  # "http" also measures memory (scenario 5)
+# "http" also measures memory (scenario 5)
+SCENARIOS = ("engine", "http", "bulk", "relay", "webhooks")
 
 
 def machine() -> dict[str, str]:
@@ -62,8 +63,10 @@ def main() -> int:
             produced = list(http_load.run(args.quick))
         elif name == "bulk":
             produced = [bulk_scaling.run(args.quick)]
-        else:
+        elif name == "relay":
             produced = [relay_throughput.run(args.quick)]
+        else:
+            produced = [webhook_fanout.run(args.quick)]
         for result in produced:
             print(result.table(), flush=True)
         print(f"  ({time.perf_counter() - started:.1f} s)")

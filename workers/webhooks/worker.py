@@ -34,6 +34,10 @@ from workers.webhooks.url_safety import VettedTransport
 
 log = logging.getLogger("turnover.webhooks")
 
+# On stop, requests under way get this long to finish; the rest are abandoned, their
+# deliveries given back (sent again later, with the same webhook-id).
+STOP_GRACE_SECONDS = 5.0
+
 
 @dataclass(frozen=True)
 class WebhookConfig:
@@ -173,8 +177,11 @@ class WebhookWorker:
                     )  # type: ignore[union-attr]
                 await self._wait(self.config.poll_seconds)
             self._stopping = True
-            if in_flight:
-                await asyncio.wait(in_flight, timeout=self.config.request_deadline_seconds + 5)
+            if in_flight:  # let requests under way finish, briefly; then abandon them
+                await asyncio.wait(in_flight, timeout=STOP_GRACE_SECONDS)
+                for task in in_flight:
+                    task.cancel()
+                await asyncio.gather(*in_flight, return_exceptions=True)
         self._loop = self._wakeup = None
 
     async def _wait(self, seconds: float) -> None:
