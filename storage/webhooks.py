@@ -8,6 +8,7 @@ outbox event) stand outside that order. While a worker holds a lease on some of 
 endpoint's deliveries, no other worker claims any of that endpoint's.
 """
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,9 +78,17 @@ def events_after(
     )
 
 
+def any_enabled_endpoint(session: Session) -> bool:
+    query = select(WebhookEndpoint.id).where(WebhookEndpoint.enabled == True)  # noqa: E712
+    return session.exec(query.limit(1)).first() is not None
+
+
 def enabled_endpoints(session: Session) -> list[WebhookEndpoint]:
+    """Key-share locked (PostgreSQL): an endpoint being deleted is waited for, then skipped,
+    so no delivery is written for it; edits (FOR NO KEY UPDATE) do not block this."""
     query = select(WebhookEndpoint).where(WebhookEndpoint.enabled == True)  # noqa: E712
-    return list(session.exec(query.order_by(col(WebhookEndpoint.id))))
+    locked = query.with_for_update(read=True, key_share=True)
+    return list(session.exec(locked.order_by(col(WebhookEndpoint.id))))
 
 
 def add_deliveries(session: Session, deliveries: list[dict[str, Any]]) -> None:
@@ -99,12 +108,18 @@ class Claim:
     lease_until: datetime
 
 
-def anything_due(session: Session, now: datetime) -> bool:
-    """A cheap read before claiming: an idle worker takes no write lock."""
-    query = select(WebhookDelivery.id).where(
-        WebhookDelivery.status == PENDING, col(WebhookDelivery.next_attempt_at) <= now
+def claimable_endpoint_ids(session: Session, now: datetime) -> set[int]:
+    """Enabled endpoints with a due queue head (or test delivery) that no worker holds.
+    Also the read before claiming: an idle worker, or one whose endpoints all wait for
+    their next attempt, takes no write lock."""
+    candidates = _due_endpoint_ids(session, now) - _held_endpoint_ids(session, now)
+    if not candidates:
+        return set()
+    query = select(WebhookEndpoint.id).where(
+        col(WebhookEndpoint.id).in_(candidates),
+        WebhookEndpoint.enabled == True,  # noqa: E712
     )
-    return session.exec(query.limit(1)).first() is not None
+    return set(session.exec(query))  # type: ignore[arg-type]
 
 
 def claim_due(
@@ -124,14 +139,15 @@ def claim_due(
         return []
     if _is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK_KEY})
-    candidates = _due_endpoint_ids(session, now) - _held_endpoint_ids(session, now)
+    candidates = sorted(claimable_endpoint_ids(session, now))
     if not candidates:
         return []
+    if len(candidates) > max_endpoints:  # more than the free senders: a fair draw
+        candidates = sorted(random.sample(candidates, max_endpoints))
     endpoints = session.exec(
         select(WebhookEndpoint)
-        .where(col(WebhookEndpoint.id).in_(candidates), WebhookEndpoint.enabled == True)  # noqa: E712
+        .where(col(WebhookEndpoint.id).in_(candidates))
         .order_by(col(WebhookEndpoint.id))
-        .limit(max_endpoints)
     ).all()
     lease_until = now + timedelta(seconds=lease_seconds)
     claims = [
@@ -225,10 +241,11 @@ def lock_deliveries(session: Session, ids: list[int]) -> dict[int, WebhookDelive
 
 
 def lock_endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint | None:
+    """FOR NO KEY UPDATE: enough to change it, and no obstacle to the fan-out's inserts."""
     query = (
         select(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(**FRESH)
     )
     return session.exec(query).first()

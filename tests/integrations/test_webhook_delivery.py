@@ -95,8 +95,9 @@ def test_nothing_for_a_rolled_back_transaction(
     add_events(HOTEL, 1)
     one = worker(clock)
 
-    # On PostgreSQL the missing id holds the fan-out back until it is known to be settled.
-    wait_until(lambda: bool(one.run_once().attempts))
+    # On PostgreSQL the missing id holds the fan-out back until it is known to be settled:
+    # every transaction older than it ended (any database of the server), or 30 s passed.
+    wait_until(lambda: bool(one.run_once().attempts), timeout=120)
     one.run_once()
 
     assert len(receiver.received()) == 1 and len(deliveries()) == 1
@@ -230,6 +231,32 @@ def test_a_hanging_receiver_is_abandoned_at_the_deadline(
     (attempt,) = [a for a in attempts() if a.status_code is None]
     assert attempt.error == "no complete answer within 0.5 s"
     assert {d.status for d in deliveries(hanging_id)} == {"PENDING"}
+
+
+def test_a_hanging_endpoint_holds_up_no_other(
+    hotel_with_rooms: str, receiver: Receiver, clock: FakeClock
+) -> None:
+    """A running worker: while one receiver holds its first request, the other endpoint
+    gets every event, old and new."""
+    add_endpoint(receiver.url("/hangs"))
+    add_endpoint(receiver.url("/fine"))
+    held = threading.Event()
+    receiver.answer = lambda r: (held.wait(60) and (200, b"")) if r.path == "/hangs" else (200, b"")
+    running = worker(clock, request_deadline_seconds=60, lease_seconds=300)
+    running.start()
+    try:
+        add_events(HOTEL, 3)
+        wait_until(lambda: len(receiver.received("/fine")) == 3)
+        add_events(HOTEL, 2)
+        wait_until(lambda: len(receiver.received("/fine")) == 5)
+        assert len(receiver.received("/hangs")) == 1  # still on its first event
+    finally:
+        held.set()
+    try:
+        wait_until(lambda: len(receiver.received("/hangs")) == 5)
+    finally:
+        running.stop()
+    assert sequences(receiver, "/hangs") == sequences(receiver, "/fine") == [0, 1, 2, 0, 1]
 
 
 def test_gone_disables_the_endpoint_and_tells_the_hotel(

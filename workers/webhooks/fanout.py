@@ -7,8 +7,14 @@ it, so a late row is neither skipped nor overtaken), and keeps its own cursor in
 database (`OutboxCursor`), advanced in the transaction that writes the deliveries. It does
 not depend on the relay: a Pusher outage does not hold webhooks back, nor the reverse.
 Several fan-outs may run: the cursor row is locked, so each row is fanned out once.
+
+An endpoint receives the events that happened after it was created (`created_at`), however
+late the fan-out reaches them. With no endpoint enabled anywhere there is nothing to write:
+the cursor is then moved on only every `IDLE_ADVANCE_SECONDS`, so that the first endpoint
+does not wait behind a long backlog, and checkouts do not pay a fan-out write each.
 """
 
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -20,6 +26,7 @@ from workers.clock import SYSTEM_CLOCK, Clock
 from workers.webhooks.messages import new_webhook_id
 
 EVERY_EVENT = "*"
+IDLE_ADVANCE_SECONDS = 10.0
 
 
 def subscribed(endpoint: WebhookEndpoint, event_name: str) -> bool:
@@ -31,6 +38,7 @@ class FanOut:
         self.clock = clock
         self.page_size = page_size
         self._horizon: outbox.CommittedHorizon | None = None
+        self._idle_since = -IDLE_ADVANCE_SECONDS  # monotonic time of the last idle advance
 
     def run_until_caught_up(self) -> int:
         """Fan out everything committed so far; returns the number of outbox rows read."""
@@ -61,10 +69,17 @@ class FanOut:
         return len(events), full_page
 
     def _anything_new(self) -> bool:
-        """A cheap read first: an idle fan-out takes no write lock."""
+        """Cheap reads first: an idle fan-out takes no write lock."""
         with UnitOfWork(write=False) as uow:
             position = store.fanout_position(uow.session)
-            return position is None or outbox.max_id(uow.session) > position
+            if position is not None and outbox.max_id(uow.session) <= position:
+                return False
+            if store.any_enabled_endpoint(uow.session):
+                return True
+        if time.monotonic() - self._idle_since < IDLE_ADVANCE_SECONDS:
+            return False
+        self._idle_since = time.monotonic()
+        return True
 
     def _horizon_from(self, position: int) -> outbox.CommittedHorizon:
         # Another fan-out may have moved the cursor past what this one knows: everything up
@@ -93,5 +108,5 @@ class FanOut:
             }
             for event in events
             for endpoint in by_hotel.get(event.hotel_id, ())
-            if subscribed(endpoint, event.event_name)
+            if subscribed(endpoint, event.event_name) and event.created_at >= endpoint.created_at
         ]

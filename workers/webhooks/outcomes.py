@@ -64,8 +64,9 @@ def record_outcome(
     rng: random.Random,
 ) -> None:
     """Record a batch's attempts (in the order made) and give back what was not tried."""
-    deliveries = store.lock_deliveries(session, claimed_ids)
+    # Lock order everywhere: cursor, endpoint, deliveries (no deadlock on PostgreSQL).
     endpoint = store.lock_endpoint(session, endpoint_id)
+    deliveries = store.lock_deliveries(session, claimed_ids)
     made = [attempt for attempt in attempts if attempt.delivery_id in deliveries]
     store.add_attempts(session, [attempt.row() for attempt in made])
     for attempt in made:

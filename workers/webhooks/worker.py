@@ -194,7 +194,7 @@ class WebhookWorker:
     def _claim(self, max_endpoints: int) -> list[Batch]:
         now = self.clock.now()
         with UnitOfWork(write=False) as uow:
-            if not store.anything_due(uow.session, now):
+            if not store.claimable_endpoint_ids(uow.session, now):
                 return []
         with UnitOfWork() as uow:
             claims = store.claim_due(

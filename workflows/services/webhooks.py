@@ -151,7 +151,7 @@ def update_endpoint(
 def delete_endpoint(*, hotel_slug: str, endpoint_id: int) -> None:
     """The endpoint goes with its deliveries and their attempts."""
     with UnitOfWork() as uow:
-        endpoint = _load_endpoint(uow.session, hotel_slug, endpoint_id, lock=True)
+        endpoint = _load_endpoint(uow.session, hotel_slug, endpoint_id, delete=True)
         store.delete_endpoint_rows(uow.session, endpoint.id)  # type: ignore[arg-type]
         uow.commit()
 
@@ -234,10 +234,10 @@ def replay(
     subscribes to, in their order, with their original webhook-ids; returns how many."""
     with UnitOfWork() as uow:
         session = uow.session
-        endpoint = _load_endpoint(session, hotel_slug, endpoint_id, lock=True)
-        # Only what the fan-out has handled (locked: it cannot add the same delivery now);
-        # later events reach the endpoint through the fan-out itself.
+        # Only what the fan-out has handled (its cursor locked, first: it cannot add the
+        # same delivery now); later events reach the endpoint through the fan-out itself.
         handled_through = store.lock_fanout_cursor(session).last_event_id
+        endpoint = _load_endpoint(session, hotel_slug, endpoint_id, lock=True)
         events = _replayed_events(session, endpoint, since, until, handled_through)
         existing = _deliveries_by_event(session, endpoint.id, [e.id for e in events])  # type: ignore[arg-type,misc]
         now = utc_now()
@@ -273,13 +273,19 @@ def _event_types(event_types: list[str]) -> list[str]:
 
 
 def _load_endpoint(
-    session: Session, hotel_slug: str, endpoint_id: int, *, lock: bool = False
+    session: Session, hotel_slug: str, endpoint_id: int, *, lock: bool = False, delete: bool = False
 ) -> WebhookEndpoint:
+    """`lock`: FOR NO KEY UPDATE, to change it (the fan-out may go on adding deliveries);
+    `delete`: FOR UPDATE, which waits for a fan-out writing deliveries for it."""
     hotel: Hotel = load_hotel(session, hotel_slug)
     query = select(WebhookEndpoint).where(
         WebhookEndpoint.id == endpoint_id, WebhookEndpoint.hotel_id == hotel.id
     )
-    endpoint = session.exec(query.with_for_update() if lock else query).first()
+    if delete:
+        query = query.with_for_update()
+    elif lock:
+        query = query.with_for_update(key_share=True)
+    endpoint = session.exec(query.execution_options(populate_existing=True)).first()
     if endpoint is None:
         raise WebhookNotFound(f"Webhook {endpoint_id} not found")
     return endpoint
