@@ -47,7 +47,7 @@ class FcmClient:
         self._credentials = service_account.Credentials.from_service_account_info(
             info, scopes=[SCOPE]
         )
-        self._auth_request = google.auth.transport.requests.Request()
+        self._auth_request = _TokenRequest(timeout_seconds)
         self._token_lock = threading.Lock()
         self._url = f"{base_url.rstrip('/')}/v1/projects/{self.project_id}/messages:send"
         self._http = httpx.Client(timeout=timeout_seconds, trust_env=False)
@@ -78,6 +78,18 @@ class FcmClient:
             if renew or not self._credentials.valid:
                 self._credentials.refresh(self._auth_request)
             return self._credentials.token  # type: ignore[no-any-return]
+
+
+class _TokenRequest(google.auth.transport.requests.Request):
+    """google-auth's HTTP transport, with a timeout on token requests (its default: 120 s)."""
+
+    def __init__(self, timeout_seconds: float) -> None:
+        super().__init__()
+        self.timeout_seconds = timeout_seconds
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self.timeout_seconds)
+        return super().__call__(*args, **kwargs)
 
 
 def _result(response: httpx.Response) -> SendResult:

@@ -271,3 +271,14 @@ def test_replay_sends_a_period_again_with_the_same_ids(
         error(client.post(webhook_path(77, "replay/"), headers=superuser, json={"since": since}))[0]
         == 404
     )
+
+
+def test_a_wrong_method_lists_every_method_of_the_path(
+    client: TestClient, superuser: Headers
+) -> None:
+    """Found by schemathesis: Starlette named only the first route's methods."""
+    collection = client.put(WEBHOOKS, headers=superuser)
+    one = client.post(webhook_path(1), headers=superuser)
+    assert error(collection) == (405, "METHOD_NOT_ALLOWED")
+    assert collection.headers["allow"] == "GET, POST"
+    assert one.headers["allow"] == "DELETE, GET, PATCH"
