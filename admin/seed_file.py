@@ -83,6 +83,7 @@ RoomNumber = Annotated[int, Field(ge=1, le=999_999)]
 class SeedHotel(TypedDict, total=False):
     slug: Required[Slug]
     name: _text(200)
+    checkout_notification_text: _text(500) | None
 
 
 @with_config(STRICT)
@@ -641,6 +642,8 @@ class _Writer:
                 hotel = Hotel(slug=slug, name=record.get("name") or slug)
             elif "name" in record:
                 hotel.name = record["name"] or slug
+            if "checkout_notification_text" in record:
+                hotel.checkout_notification_text = record["checkout_notification_text"]
             self.session.add(hotel)
             self.plan.hotels[slug] = hotel
         self.session.flush()

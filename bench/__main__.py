@@ -19,12 +19,13 @@ from bench import (
     idle_cpu,
     large_seed,
     relay_throughput,
+    webhook_fanout,
 )
 from bench.databases import postgres_base_url
 from bench.stats import RESULTS_PATH, ScenarioResult, write_results
 
 # "http" also measures memory (scenario 5)
-SCENARIOS = ("engine", "http", "bulk", "relay", "seed", "idle")
+SCENARIOS = ("engine", "http", "bulk", "relay", "seed", "idle", "webhooks")
 
 
 def machine() -> dict[str, str]:
@@ -74,8 +75,10 @@ def main() -> int:
             produced = [relay_throughput.run(args.quick)]
         elif name == "seed":
             produced = [large_seed.run(args.quick)]
-        else:
+        elif name == "idle":
             produced = [idle_cpu.run(args.quick)]
+        else:
+            produced = [webhook_fanout.run(args.quick)]
         for result in produced:
             print(result.table(), flush=True)
         print(f"  ({time.perf_counter() - started:.1f} s)")

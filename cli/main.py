@@ -14,6 +14,7 @@ from cli.diagrams_command import diagrams
 from cli.errors import fail
 from cli.realtime_commands import outbox_app, relay
 from cli.staff_commands import create_staff, set_password, staff_app, token_app
+from cli.webhooks_commands import webhooks_app
 
 app = typer.Typer(
     help="Turnover runs hotel booking and room-turnover workflows on explicit state machines.",
@@ -27,6 +28,7 @@ app.command("set-password")(set_password)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(staff_app, name="staff")
 app.add_typer(token_app, name="token")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 @app.command("init-db")

@@ -13,12 +13,12 @@ outbox_app = typer.Typer(help="Inspect and repair the realtime outbox.", no_args
 
 
 def relay() -> None:
-    """Deliver outbox events until stopped (Ctrl+C or SIGTERM).
-
-    Run it with TURNOVER_RELAY_IN_PROCESS=0 on the API when relays run apart; several
-    relays may run at once."""
+    """Deliver outbox events until stopped (Ctrl+C / SIGTERM): to Pusher, to webhooks, and
+    guest notifications when FCM is configured. Run with TURNOVER_RELAY_IN_PROCESS=0 (and
+    TURNOVER_WEBHOOKS_IN_PROCESS=0) on the API when relays run apart; several may run at once."""
     from cli.database_errors import init_database
     from config.settings import get_settings
+    from workers.integrations import IntegrationWorkers
     from workers.publishers import StreamOnlyPublisher, publisher_from_settings
     from workers.relay import Relay, RelayConfig
 
@@ -32,8 +32,11 @@ def relay() -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    integrations = IntegrationWorkers.from_settings(settings, in_process=False)
+    integrations.start()
     typer.echo(f"Relay {worker.relay_id} running.")
     worker.run(stop)
+    integrations.stop()
     typer.echo("Relay stopped.")
 
 

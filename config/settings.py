@@ -77,6 +77,21 @@ class Settings(BaseSettings):
             raise ValueError("* allows every origin: give it alone, or only exact origins")
         return origins
 
+    # Webhooks (docs/integrations.md). Run the webhook worker inside the API process.
+    webhooks_in_process: bool = True
+    # Allow webhook URLs whose host is loopback, private or link-local (development, tests).
+    webhooks_allow_private: bool = False
+    # Fernet keys (comma-separated, the first encrypts) for the signing secrets at rest.
+    # Unset: a key generated once into `webhooks_key_file` (development only).
+    webhooks_encryption_key: str | None = None
+    webhooks_key_file: str = "turnover-webhooks.key"
+
+    # Guest notifications through Firebase Cloud Messaging: on when FCM_CREDENTIALS names a
+    # service-account JSON file; FCM_BASE_URL can point at a stand-in.
+    fcm_credentials: str | None = None
+    fcm_base_url: str = "https://fcm.googleapis.com"
+    notifier_in_process: bool = True
+
 
 @lru_cache
 def get_settings() -> Settings:

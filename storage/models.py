@@ -16,6 +16,9 @@ class Hotel(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=64, unique=True, index=True)
     name: str = Field(max_length=200)
+    # What a guest's phone shows when their checkout is done; `{hotel_name}` is replaced.
+    # Unset: "Your checkout at {hotel_name} is complete."
+    checkout_notification_text: str | None = Field(default=None, max_length=500)
 
 
 STAFF_ROLES = ("front_desk", "housekeeper", "supervisor", "manager")
@@ -167,3 +170,101 @@ class OutboxEvent(SQLModel, table=True):
     # PostgreSQL: the id of the transaction that wrote the row (`pg_current_xact_id()`),
     # taken before the row's own id (storage/outbox.py explains why). NULL on SQLite.
     transaction_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class OutboxCursor(SQLModel, table=True):
+    """How far a consumer that keeps no per-row status (the webhook fan-out) has read the
+    outbox: every row up to `last_event_id` has been handled."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    consumer: str = Field(max_length=64, unique=True)
+    last_event_id: int = 0
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """A hotel's receiver of signed webhooks (Standard Webhooks)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    hotel_id: int = Field(foreign_key="hotel.id", index=True)
+    url: str = Field(max_length=2000)
+    description: str = Field(default="", max_length=500)
+    # Event names, or ["*"] for every event.
+    event_types: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    enabled: bool = True
+    disabled_reason: str | None = Field(default=None, max_length=200)
+    # Signing secrets, Fernet-encrypted. After a rotation the previous secret keeps signing
+    # (a second signature) until `previous_secret_expires_at`.
+    secret_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    previous_secret_encrypted: str | None = Field(default=None, sa_column=Column(Text))
+    previous_secret_expires_at: datetime | None = None
+    # First failed attempt since the last success: failing for 5 days disables the endpoint.
+    failing_since: datetime | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one endpoint. `webhook_id` is the same on every attempt."""
+
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "outbox_event_id"),
+        # An endpoint's queue in commit order (outbox id order).
+        Index(
+            "ix_webhookdelivery_endpoint_status_event", "endpoint_id", "status", "outbox_event_id"
+        ),
+        Index("ix_webhookdelivery_status_next_attempt", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhookendpoint.id")
+    # The event sent; None for a `webhook.test` event, whose payload is stored here.
+    outbox_event_id: int | None = Field(default=None, foreign_key="outboxevent.id")
+    event_type: str = Field(max_length=64)
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    webhook_id: str = Field(max_length=64, unique=True)
+    status: str = Field(default="PENDING", max_length=16)  # PENDING | DELIVERED | FAILED
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utc_now)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utc_now)
+    delivered_at: datetime | None = None
+    # The worker sending it right now, and until when (a lease, as for outbox rows).
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """One HTTP request of a delivery, as the receiver answered it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="webhookdelivery.id", index=True)
+    attempted_at: datetime = Field(default_factory=utc_now)
+    status_code: int | None = None
+    duration_ms: int = 0
+    # The first 1 KB of the answer.
+    response_body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class GuestNotification(SQLModel, table=True):
+    """A push message to a guest's phone, written in the transaction of the checkout. The
+    device token is kept only until the message is sent or given up (then NULL)."""
+
+    __table_args__ = (
+        Index("ix_guestnotification_status_next_attempt", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    hotel_id: int = Field(foreign_key="hotel.id", index=True)
+    room_id: int | None = Field(default=None, foreign_key="room.id")
+    fcm_token: str | None = Field(default=None, max_length=512)
+    title: str = Field(max_length=200)
+    body: str = Field(max_length=500)
+    status: str = Field(default="PENDING", max_length=16)  # PENDING | SENT | DROPPED | FAILED
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utc_now)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utc_now)
+    sent_at: datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import select
 
@@ -17,6 +18,8 @@ from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor, Role
 
 POSTGRES_ENV = "TURNOVER_TEST_POSTGRES_URL"
+# Webhook secrets are encrypted with this key, not one generated into the working directory.
+os.environ.setdefault("TURNOVER_WEBHOOKS_ENCRYPTION_KEY", Fernet.generate_key().decode())
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from api.realtime.wakeups import StreamWakeups
 from config.settings import get_settings
 from storage.unit_of_work import add_commit_listener
+from workers.integrations import IntegrationWorkers
 from workers.publishers import publisher_from_settings
 from workers.relay import Relay, RelayConfig
 
@@ -24,6 +25,8 @@ async def realtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
         relay = Relay(publisher_from_settings(settings), RelayConfig.from_settings(settings))
         unregister.append(add_commit_listener(relay.wake))
         relay.start()
+    integrations = IntegrationWorkers.from_settings(settings, in_process=True)
+    integrations.start()
     try:
         yield
     finally:
@@ -31,3 +34,4 @@ async def realtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
             remove()
         if relay is not None:
             await asyncio.to_thread(relay.stop)
+        await asyncio.to_thread(integrations.stop)

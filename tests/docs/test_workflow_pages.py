@@ -85,6 +85,7 @@ def test_room_page_shows_guards_hooks_events_and_who_fires() -> None:
     assert hooks == [
         "TransitionRecorder.before_transition",
         "mark_vacant",
+        "record_checkout_notification",
         "clear_fcm_token",
         "detach_guests",
         "delete_chat_sessions",

@@ -26,6 +26,7 @@ from tests.conftest import HOTEL, rows, snapshot
 from tests.realtime.fake_pusher import APP_ID, KEY, SECRET
 from tests.realtime.live_server import running_app
 from workflows.documentation.registry import MACHINES
+from workflows.services import webhooks
 from workflows.services.staff_accounts import new_token
 
 PUBLIC, STAFF, MANAGER, SUPERUSER = "public", "hotel staff", "managers", "superuser only"
@@ -71,6 +72,40 @@ def _staff(method: str, path: str, access: str = STAFF, **kwargs: Any) -> Probe:
 
 ROOM_101 = {"room_number": 101}
 ANNA = {"username": "anna"}
+
+
+def webhook_probes(base: str, access: str) -> list[Probe]:
+    """Webhook 1 and its delivery 1 exist (`seeded_webhook`)."""
+    hooks, one = base + "/webhooks/", {"webhook_id": 1}
+    hook = hooks + "{webhook_id}/"
+    new = {"url": "https://93.184.215.14/hook", "event_types": ["*"]}
+    return [
+        Probe("POST", hooks, access, json=new, allowed_status=201),
+        Probe("GET", hooks, access),
+        Probe("GET", hook, access, one),
+        Probe("PATCH", hook, access, one, json={"enabled": False}),
+        Probe("DELETE", hook, access, one, allowed_status=204),
+        Probe("POST", hook + "rotate-secret/", access, one),
+        Probe("POST", hook + "test/", access, one, allowed_status=202),
+        Probe("GET", hook + "deliveries/", access, one),
+        Probe(
+            "POST",
+            hook + "deliveries/{delivery_id}/retry/",
+            access,
+            {**one, "delivery_id": 1},
+            allowed_status=202,
+        ),
+        Probe(
+            "POST",
+            hook + "replay/",
+            access,
+            one,
+            json={"since": "2020-01-01T00:00:00Z"},
+            allowed_status=202,
+        ),
+    ]
+
+
 PROBES = [
     Probe("GET", "/healthz", PUBLIC),
     Probe("GET", "/api/workflows/", PUBLIC),
@@ -152,6 +187,7 @@ PROBES = [
         STAFF,
         form={"socket_id": "1234.5678", "channel_name": f"private-hotel-{HOTEL}"},
     ),
+    *webhook_probes(STAFF_BASE, MANAGER),
 ]
 
 
@@ -216,7 +252,12 @@ def live_api(hotel: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Clie
     settings = {"PUSHER_APP_ID": APP_ID, "PUSHER_KEY": KEY, "PUSHER_SECRET": SECRET}
     # The "unknown token" caller fails on every probe: no throttling of failures here (the
     # throttle has its own tests).
-    quiet = {"PUSHER_PRIVATE": "1", "RELAY_IN_PROCESS": "0", "AUTH_MAX_FAILURES_PER_ADDRESS": "0"}
+    quiet = {
+        "PUSHER_PRIVATE": "1",
+        "RELAY_IN_PROCESS": "0",
+        "WEBHOOKS_IN_PROCESS": "0",
+        "AUTH_MAX_FAILURES_PER_ADDRESS": "0",
+    }
     for name, value in {**settings, **quiet}.items():
         monkeypatch.setenv(f"TURNOVER_{name}", value)
     get_settings.cache_clear()
@@ -265,8 +306,16 @@ def documented_statuses(document: dict[str, Any], probe: Probe) -> set[int]:
     return {int(status) for status in operation["responses"]}
 
 
+@pytest.fixture
+def seeded_webhook(hotel: str) -> None:
+    endpoint = webhooks.create_endpoint(
+        hotel_slug=HOTEL, url="https://93.184.215.14/hook", event_types=["*"]
+    ).endpoint
+    webhooks.send_test(hotel_slug=HOTEL, endpoint_id=endpoint.id)  # type: ignore[arg-type]
+
+
 def test_every_endpoint_for_every_caller(
-    live_api: httpx.Client, callers: dict[str, dict[str, str]]
+    live_api: httpx.Client, callers: dict[str, dict[str, str]], seeded_webhook: None
 ) -> None:
     document = live_api.get("/openapi.json").json()
     before = snapshot()

@@ -186,6 +186,28 @@ DATABASE_UNAVAILABLE = _code(
     "a change may have been committed: the message says whether anything may have been "
     "stored; repeat after the `Retry-After` header's seconds",
 )
+WEBHOOK_NOT_FOUND = _code(
+    "WEBHOOK_NOT_FOUND", 404, "Webhook endpoint not found", "no webhook endpoint with that id here"
+)
+DELIVERY_NOT_FOUND = _code(
+    "DELIVERY_NOT_FOUND",
+    404,
+    "Delivery not found",
+    "no delivery with that id for that webhook endpoint",
+)
+WEBHOOK_URL_NOT_ALLOWED = _code(
+    "WEBHOOK_URL_NOT_ALLOWED",
+    422,
+    "This webhook URL is not allowed",
+    "a webhook URL that is not http(s), does not resolve, or resolves to a loopback, "
+    "private, link-local or metadata address",
+)
+REPLAY_TOO_LARGE = _code(
+    "REPLAY_TOO_LARGE",
+    422,
+    "Too many events to replay at once",
+    "a webhook replay of more than 10,000 events: replay the period in parts",
+)
 INTERNAL_ERROR = _code(
     "INTERNAL_ERROR",
     500,

@@ -17,10 +17,12 @@ from storage.timestamps import iso_z
 from workflows.machines.actors import FRONT_DESK, HOUSEKEEPING, SUPERUSERS_ONLY, SUPERVISION, Role
 from workflows.machines.base import Refusal, TurnoverMachine, guard
 from workflows.machines.errors import PERMISSION_DENIED, TRANSITION_NOT_ALLOWED, TransitionRefused
+from workflows.machines.guest_notifications import checkout_notification, notifications_enabled
 from workflows.machines.realtime_events import ROOM_STATUS_CHANGED, room_status_changed
 
 CHECKOUT_HOOKS = [
     "mark_vacant",
+    "record_checkout_notification",
     "clear_fcm_token",
     "detach_guests",
     "delete_chat_sessions",
@@ -31,6 +33,7 @@ CHECKOUT_HOOKS = [
 FORCE_CHECKOUT_HOOKS = [
     "delete_room_records_keeping_snapshot",
     "mark_vacant",
+    "record_checkout_notification",
     "clear_fcm_token",
     "append_turnover_note",
 ]
@@ -159,6 +162,12 @@ class RoomTurnover(TurnoverMachine):
 
     def mark_vacant(self) -> None:
         self.model.is_occupied = False
+
+    def record_checkout_notification(self) -> None:
+        """Tell the guest's phone that checkout is done (sent after commit), before the
+        token is cleared; only when guest notifications are on (TURNOVER_FCM_CREDENTIALS)."""
+        if self.model.fcm_token and notifications_enabled():
+            self.ctx.session.add(checkout_notification(self.ctx.hotel, self.model, self.ctx.now))
 
     def clear_fcm_token(self) -> None:
         """So the next guest's phone does not get the previous guest's notifications."""
