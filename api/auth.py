@@ -86,7 +86,7 @@ def _member_for_token(token: str) -> StaffMember | None:
 def _record_use(token_id: int, now: datetime) -> None:
     """Best effort: a failed `last_used_at` stamp must not refuse a valid request."""
     try:
-        with UnitOfWork() as uow:
+        with UnitOfWork(repeatable=True) as uow:
             record_token_use(uow.session, token_id, now)
             uow.commit()
     except Exception:

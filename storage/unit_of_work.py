@@ -70,9 +70,14 @@ class UnitOfWork:
     once the transaction is durable, and only if it wrote outbox rows.
     """
 
-    def __init__(self, engine: Engine | None = None, *, write: bool = True) -> None:
+    def __init__(
+        self, engine: Engine | None = None, *, write: bool = True, repeatable: bool = False
+    ) -> None:
         self.engine = engine
         self.write = write
+        # A commit that may be done again harmlessly (a last-used stamp) does not make the
+        # request it belongs to unsafe to run again (see `track_commits`).
+        self.repeatable = repeatable
         self.active = False
 
     def __enter__(self) -> "UnitOfWork":
@@ -102,7 +107,7 @@ class UnitOfWork:
         # connection is unknown.
         self.session.flush()
         tracker = _commit_tracker.get()
-        if tracker is not None:
+        if tracker is not None and not self.repeatable:
             tracker.started = True
         try:
             self.session.commit()

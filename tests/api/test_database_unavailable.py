@@ -95,6 +95,8 @@ def test_a_connection_lost_during_commit_is_503_maybe_stored(staff: Headers, ter
     """COMMIT never reached the server here, but the app cannot know that: 503 says the
     change may have been stored; repeating the checkout then does it (or reports it done)."""
     client = TestClient(create_app())
+    # The token's last-used stamp is written now, so the checkout's COMMIT is the next one.
+    assert client.get(BASE + "/rooms/", headers=staff).status_code == 200
     before = snapshot()
     commits: list[int] = []
 

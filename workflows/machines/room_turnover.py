@@ -142,8 +142,10 @@ class RoomTurnover(TurnoverMachine):
 
     def nothing_to_force(self) -> str | None:
         """Why a destructive checkout has nothing to do here (a room already CHECKOUT_DIRTY
-        with no guest records left), or None."""
-        if self.status != self.checkout_dirty.value or self._has_records_to_delete():
+        with no guest records and no guest device left), or None."""
+        if self.status != self.checkout_dirty.value or self.model.fcm_token:
+            return None
+        if self._has_records_to_delete():
             return None
         return f"Room {self.model.room_number} is already CHECKOUT_DIRTY with no guest records"
 
