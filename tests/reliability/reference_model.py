@@ -5,6 +5,7 @@ The model-based test runs the same operations against the real services and this
 compares the two after every step. Refusals raise `Refused(code)` and change nothing.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,25 +155,43 @@ class HotelModel:
         return False
 
     def bulk_checkout(
-        self, refs: list[Any], actor: str, superuser: bool, destructive: bool
+        self,
+        refs: list[Any],
+        actor: str,
+        superuser: bool,
+        destructive: bool,
+        lock_order: Callable[[Any], int],
     ) -> BulkOutcome:
+        """Rooms are worked on (log and outbox written) in `lock_order` (the rooms' ids:
+        one global lock order), and reported in the order given."""
         if destructive and not superuser:
             raise Refused("PERMISSION_DENIED")
+        refs = list(dict.fromkeys(refs))
+        by_room = {
+            ref: self._bulk_room(ref, actor, destructive) for ref in sorted(refs, key=lock_order)
+        }
         outcome = BulkOutcome()
-        for ref in dict.fromkeys(refs):
-            if ref not in self.rooms:
-                outcome.errors.append((ref, "ROOM_NOT_FOUND"))
-                continue
-            in_house = self.in_house(ref)
-            if destructive:
-                self._force_checkout(ref, in_house, actor, outcome)
-                continue
-            for booking_id in in_house:
-                self._checkout(booking_id, actor, "bulk_checkout")
-                outcome.checked_out.append(booking_id)
-            if not in_house and self.rooms[ref].status == OCCUPIED:
-                self._clear_room(ref, "check_out", actor, "bulk_checkout", GHOST_NOTE)
-                outcome.cleared.append(ref)
+        for ref in refs:
+            outcome.checked_out += by_room[ref].checked_out
+            outcome.cleared += by_room[ref].cleared
+            outcome.errors += by_room[ref].errors
+        return outcome
+
+    def _bulk_room(self, ref: Any, actor: str, destructive: bool) -> BulkOutcome:
+        outcome = BulkOutcome()
+        if ref not in self.rooms:
+            outcome.errors.append((ref, "ROOM_NOT_FOUND"))
+            return outcome
+        in_house = self.in_house(ref)
+        if destructive:
+            self._force_checkout(ref, in_house, actor, outcome)
+            return outcome
+        for booking_id in in_house:
+            self._checkout(booking_id, actor, "bulk_checkout")
+            outcome.checked_out.append(booking_id)
+        if not in_house and self.rooms[ref].status == OCCUPIED:
+            self._clear_room(ref, "check_out", actor, "bulk_checkout", GHOST_NOTE)
+            outcome.cleared.append(ref)
         return outcome
 
     def housekeeping(self, room: int, event: str, actor: str) -> None:

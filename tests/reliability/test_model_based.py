@@ -357,7 +357,7 @@ class HotelOperations(RuleBasedStateMachine):
                 destructive=destructive,
             ),
             lambda: self.model.bulk_checkout(
-                rooms, actor.username, actor.is_superuser, destructive
+                rooms, actor.username, actor.is_superuser, destructive, self.room_ids.__getitem__
             ),
         )
         if done is None:

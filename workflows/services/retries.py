@@ -24,7 +24,7 @@ def _lost_a_race(state: RetryCallState) -> bool:
 
 
 def _wait(state: RetryCallState) -> float:
-    """None after a lost compare-and-set (the winner has committed); a few random
+    """No wait after a lost compare-and-set (the winner has committed); a few random
     milliseconds after a deadlock, so the two transactions do not meet again in step."""
     error = state.outcome.exception() if state.outcome else None
     return 0.0 if isinstance(error, ConcurrentTransition) else wait_random(0, 0.05)(state)
