@@ -188,6 +188,15 @@ def test_token_requests_are_checked(client: TestClient, manager: Headers, staff:
     )
 
 
+def test_a_wrong_method_names_every_method_of_the_path(
+    client: TestClient, manager: Headers
+) -> None:
+    for path, allow in ((STAFF, "GET, POST"), (STAFF + "nora/", "GET, PATCH")):
+        response = client.put(path, headers=manager, json={})
+        assert error(response) == (405, "METHOD_NOT_ALLOWED")
+        assert response.headers["allow"] == allow
+
+
 def test_another_hotels_staff_are_out_of_reach(
     client: TestClient, manager: Headers, other_staff: Headers
 ) -> None:
