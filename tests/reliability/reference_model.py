@@ -234,13 +234,18 @@ class HotelModel:
     def _force_checkout(
         self, number: int, in_house: list[str], actor: str, outcome: BulkOutcome
     ) -> None:
-        """Destructive: bookings completed, the room's guest records deleted, room dirty."""
+        """Destructive: bookings completed, the room's guest records deleted, room dirty.
+        A room already dirty with nothing of a guest left is skipped: nothing is logged."""
+        room = self.rooms[number]
+        guests_here = any(guest.room == number for guest in self.guests)
+        leftovers = guests_here or room.chats or room.conversations or room.open_orders
+        if not in_house and room.status == DIRTY and not (leftovers or room.has_fcm_token):
+            return
         for booking_id in in_house:
             self._move_booking(booking_id, "check_out", COMPLETED, actor, "bulk_checkout")
             self.bookings[booking_id].checked_out = True
             outcome.checked_out.append(booking_id)
         self.guests = [guest for guest in self.guests if guest.room != number]
-        room = self.rooms[number]
         room.chats = room.conversations = room.open_orders = 0
         room.has_fcm_token = False
         room.notes.append(f"bulk_checkout by {actor}: {DESTRUCTIVE_NOTE}")
