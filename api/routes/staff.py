@@ -5,14 +5,9 @@ Anyone may read their own record and tokens and revoke their own token; only a s
 may manage a superuser.
 """
 
-from collections import defaultdict
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Path, Response
-from fastapi.routing import APIRoute
-from starlette.exceptions import HTTPException
-from starlette.types import Receive, Scope, Send
 
 from api.auth import HotelStaff
 from api.pagination import Paging
@@ -31,26 +26,8 @@ from api.staff_schemas import (
 )
 from workflows.services import staff_accounts as accounts
 
-# The methods of each path: GET and POST of /staff/ are two routes, and a 405 must name both.
-_METHODS_BY_PATH: dict[str, set[str]] = defaultdict(set)
-
-
-class SharedPathRoute(APIRoute):
-    """A route whose 405 answer's `Allow` lists every method of its path (RFC 9110), not
-    only its own (Starlette answers with the first route whose path matched)."""
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, endpoint, **kwargs)
-        _METHODS_BY_PATH[self.path_format].update(self.methods or ())
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.methods and scope["method"] not in self.methods:
-            allow = ", ".join(sorted(_METHODS_BY_PATH[self.path_format]))
-            raise HTTPException(status_code=405, headers={"Allow": allow})
-        await super().handle(scope, receive, send)
-
-
-router = SlashOptionalRouter(tags=["staff"], route_class=SharedPathRoute)
+# Every route of the SlashOptionalRouter names all its path's methods in a 405 (api/routing.py).
+router = SlashOptionalRouter(tags=["staff"])
 
 STAFF = "/api/staff/hotels/{hotel_slug}/staff/"
 MEMBER = STAFF + "{username}/"
