@@ -69,7 +69,7 @@ def race_hotel() -> dict[str, Any]:
     occupied = [in_house_room(n) for n in range(BOOKINGS)]
     return {
         "hotels": [{"slug": HOTEL}],
-        "staff": [{"hotel": HOTEL, "username": "racer", "token": STAFF_TOKEN}],
+        "staff": [{"hotel": HOTEL, "username": "racer", "token": STAFF_TOKEN, "role": "manager"}],
         "rooms": [
             *({"hotel": HOTEL, "room_number": r, "room_status": "OCCUPIED"} for r in occupied),
             *(
@@ -341,7 +341,7 @@ def bulk_race_hotel() -> dict[str, Any]:
     rooms = [in_house_room(n) for n in range(BULK_BOOKINGS)]
     return {
         "hotels": [{"slug": HOTEL}],
-        "staff": [{"hotel": HOTEL, "username": "racer", "token": STAFF_TOKEN}],
+        "staff": [{"hotel": HOTEL, "username": "racer", "token": STAFF_TOKEN, "role": "manager"}],
         "rooms": [{"hotel": HOTEL, "room_number": r, "room_status": "OCCUPIED"} for r in rooms],
         "bookings": [
             {

@@ -27,7 +27,9 @@ ENDLESS_STREAM = "/api/staff/hotels/{hotel_slug}/events/"
 
 def seeded_hotel() -> dict[str, Any]:
     data = small_hotel()
-    data["staff"].append({"hotel": HOTEL, "username": "fuzzer", "token": STAFF_TOKEN})
+    data["staff"].append(
+        {"hotel": HOTEL, "username": "fuzzer", "token": STAFF_TOKEN, "role": "manager"}
+    )
     return data
 
 

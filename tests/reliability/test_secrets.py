@@ -106,7 +106,7 @@ def test_no_token_or_pusher_secret_in_logs_error_bodies_or_stored_errors(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    staff = new_staff_token(HOTEL, "maria")
+    staff = new_staff_token(HOTEL, "maria", role="manager")  # may try an inspection
     superuser = new_staff_token(HOTEL, "root", superuser=True)
     other_hotel = new_staff_token(OTHER_HOTEL, "sean")
     unknown = new_token()
