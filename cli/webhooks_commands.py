@@ -7,11 +7,7 @@ from typing import Annotated
 
 import typer
 
-from config.settings import get_settings
-from storage.database import prepare_database
-from workers.webhooks.worker import WebhookConfig, WebhookWorker
-from workflows.machines.errors import DomainError
-from workflows.services import webhooks
+# The database and worker modules are imported by each command: `turnover --help` stays fast.
 
 webhooks_app = typer.Typer(help="Signed webhooks to other systems.", no_args_is_help=True)
 
@@ -23,9 +19,15 @@ def _fail(message: str) -> None:
 
 @webhooks_app.command("list")
 def list_webhooks(
-    hotel: Annotated[str | None, typer.Option(help="Only this hotel's")] = None,
+    hotel: Annotated[str | None, typer.Option(help="Only this hotel's endpoints.")] = None,
 ) -> None:
     """Every webhook endpoint: id, hotel, state, event types, URL."""
+    from config.settings import get_settings  # noqa: F401
+    from storage.database import prepare_database
+    from workers.webhooks.worker import WebhookConfig, WebhookWorker  # noqa: F401
+    from workflows.machines.errors import DomainError  # noqa: F401
+    from workflows.services import webhooks
+
     prepare_database()
     found = [(slug, e) for slug, e in webhooks.all_endpoints() if hotel in (None, slug)]
     if not found:
@@ -38,14 +40,20 @@ def list_webhooks(
 
 @webhooks_app.command("add")
 def add_webhook(
-    hotel: Annotated[str, typer.Option(help="Hotel slug")],
-    url: Annotated[str, typer.Option(help="The receiver's http(s) URL")],
+    hotel: Annotated[str, typer.Option(help="The hotel's slug.")],
+    url: Annotated[str, typer.Option(help="The receiver's http(s) URL.")],
     event: Annotated[
-        list[str] | None, typer.Option(help="An event type (repeat the option); default: all")
+        list[str] | None, typer.Option(help="An event type (repeat it); every event by default.")
     ] = None,
-    description: Annotated[str, typer.Option(help="What receives them")] = "",
+    description: Annotated[str, typer.Option(help="What receives them.")] = "",
 ) -> None:
     """Add an endpoint and print its signing secret (shown only this once)."""
+    from config.settings import get_settings  # noqa: F401
+    from storage.database import prepare_database
+    from workers.webhooks.worker import WebhookConfig, WebhookWorker  # noqa: F401
+    from workflows.machines.errors import DomainError
+    from workflows.services import webhooks
+
     prepare_database()
     try:
         created = webhooks.create_endpoint(
@@ -58,18 +66,33 @@ def add_webhook(
 
 
 @webhooks_app.command("disable")
-def disable_webhook(webhook_id: Annotated[int, typer.Argument(help="Endpoint id")]) -> None:
+def disable_webhook(webhook_id: Annotated[int, typer.Argument(help="The endpoint's id.")]) -> None:
     """Stop deliveries to an endpoint (they wait until it is enabled again)."""
+    from config.settings import get_settings  # noqa: F401
+    from storage.database import prepare_database  # noqa: F401
+    from workers.webhooks.worker import WebhookConfig, WebhookWorker  # noqa: F401
+    from workflows.machines.errors import DomainError  # noqa: F401
+    from workflows.services import webhooks  # noqa: F401
+
     _set_enabled(webhook_id, enabled=False)
 
 
 @webhooks_app.command("enable")
-def enable_webhook(webhook_id: Annotated[int, typer.Argument(help="Endpoint id")]) -> None:
+def enable_webhook(webhook_id: Annotated[int, typer.Argument(help="The endpoint's id.")]) -> None:
     """Resume deliveries to an endpoint, oldest first."""
+    from config.settings import get_settings  # noqa: F401
+    from storage.database import prepare_database  # noqa: F401
+    from workers.webhooks.worker import WebhookConfig, WebhookWorker  # noqa: F401
+    from workflows.machines.errors import DomainError  # noqa: F401
+    from workflows.services import webhooks  # noqa: F401
+
     _set_enabled(webhook_id, enabled=True)
 
 
 def _set_enabled(webhook_id: int, *, enabled: bool) -> None:
+    from storage.database import prepare_database
+    from workflows.services import webhooks
+
     prepare_database()
     slug = next((s for s, e in webhooks.all_endpoints() if e.id == webhook_id), None)
     if slug is None:
@@ -82,6 +105,12 @@ def _set_enabled(webhook_id: int, *, enabled: bool) -> None:
 def run_webhooks() -> None:
     """Deliver webhooks until stopped (Ctrl+C / SIGTERM); several may run at once. Run
     with TURNOVER_WEBHOOKS_IN_PROCESS=0 on the API when workers run apart."""
+    from config.settings import get_settings
+    from storage.database import prepare_database
+    from workers.webhooks.worker import WebhookConfig, WebhookWorker
+    from workflows.machines.errors import DomainError  # noqa: F401
+    from workflows.services import webhooks  # noqa: F401
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     prepare_database()
     worker = WebhookWorker(WebhookConfig.from_settings(get_settings()))
