@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-import workflows.services.checkout as checkout_module
+import workflows.services.scope as scope_module
 from storage.models import Guest, OutboxEvent, Room, TransitionLog
 from tests.conftest import ANNA, HOTEL, rows, seed, small_hotel
 from workflows.services.checkout import BookingOutcome, BookingRef, checkout_booking
@@ -47,7 +47,7 @@ def test_both_read_before_either_writes_on_postgres(postgres_database: str, monk
     (SQLite cannot interleave so: writers queue at BEGIN IMMEDIATE.)"""
     seed(small_hotel())
     both_loaded = threading.Barrier(2, timeout=60)
-    real_load = checkout_module.load_assigned_room
+    real_load = scope_module.load_assigned_room
     first_attempts = threading.local()
 
     def load_then_wait(session, booking):
@@ -57,7 +57,7 @@ def test_both_read_before_either_writes_on_postgres(postgres_database: str, monk
             both_loaded.wait()
         return room
 
-    monkeypatch.setattr(checkout_module, "load_assigned_room", load_then_wait)
+    monkeypatch.setattr(scope_module, "load_assigned_room", load_then_wait)
     assert_exactly_one_checkout(race(2))
 
 
