@@ -115,6 +115,34 @@ TRANSITION_NOT_ALLOWED = _code(
     "and the state (e.g. `Cannot start_cleaning room 101 while it is OCCUPIED`), or the event "
     "is unknown, or it is not fired directly on that machine",
 )
+TOO_EARLY = _code(
+    "TOO_EARLY",
+    409,
+    "The booking's arrival date has not come yet",
+    "checking in before the booking's arrival date (the hotel's local date); a manager or a "
+    "superuser may check in early, and the audit note says so",
+)
+ROOM_NOT_READY = _code(
+    "ROOM_NOT_READY",
+    409,
+    "The room is not ready for a guest",
+    "a room move or a bulk check-in to a room that is not `READY_FOR_GUEST`, or to the room "
+    "the booking already has",
+)
+ROOM_TAKEN = _code(
+    "ROOM_TAKEN",
+    409,
+    "The room is taken",
+    "bulk check-in naming a room another booking of the same request also names; auto-assign "
+    "finding no free `READY_FOR_GUEST` room",
+)
+UNDO_NOT_ALLOWED = _code(
+    "UNDO_NOT_ALLOWED",
+    409,
+    "This can no longer be undone",
+    "`revert_check_in` after the arrival day; `reinstate` once the room has moved on from "
+    "`CHECKOUT_DIRTY`, is held by another booking, or more than a day after the departure date",
+)
 CONCURRENT_UPDATE = _code(
     "CONCURRENT_UPDATE",
     409,

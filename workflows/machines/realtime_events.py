@@ -26,3 +26,18 @@ def room_status_changed(
 def booking_event(*, booking_id: str, room_number: int | None, at: datetime) -> dict:
     """Payload of every `booking-*` event (`booking-checked-out` and its siblings)."""
     return {"booking_id": booking_id, "room_number": room_number, "timestamp": iso_z(at)}
+
+
+BOOKING_ROOM_MOVED = "booking-room-moved"
+
+
+def booking_room_moved(
+    *, booking_id: str, from_room_number: int, to_room_number: int, at: datetime
+) -> dict:
+    """Payload of `booking-room-moved`: an in-house booking changed rooms."""
+    return {
+        "booking_id": booking_id,
+        "from_room_number": from_room_number,
+        "to_room_number": to_room_number,
+        "timestamp": iso_z(at),
+    }

@@ -62,6 +62,10 @@ class RoomTurnover(TurnoverMachine):
         ready_for_guest, checkout_dirty, cleaning_in_progress, cleaned_uninspected
     )
     return_to_service = out_of_order.to(checkout_dirty)
+    # Undo at the front desk, driven by the booking's events of the same name: a check-in
+    # pressed on the wrong booking, a checkout pressed on the wrong one.
+    revert_check_in = occupied.to(ready_for_guest, on=["mark_vacant", "clear_fcm_token"])
+    reinstate = checkout_dirty.to(occupied, on=["mark_occupied", "append_turnover_note"])
     force_checkout = checkout_dirty.from_(
         ready_for_guest,
         occupied,
@@ -97,10 +101,19 @@ class RoomTurnover(TurnoverMachine):
         "check_in": "Cannot check_in {entity} directly: check_in the booking instead",
         "check_out": "Cannot check_out {entity} directly: check_out the booking instead",
         "force_checkout": "Cannot force_checkout {entity} here: use destructive bulk checkout",
+        "revert_check_in": "Cannot revert_check_in {entity} directly: revert the booking's",
+        "reinstate": "Cannot reinstate {entity} directly: reinstate the booking instead",
     }
     realtime_events: ClassVar[dict[str, str]] = {
         event: ROOM_STATUS_CHANGED
-        for event in (*directly, "check_in", "check_out", "force_checkout")
+        for event in (
+            *directly,
+            "check_in",
+            "check_out",
+            "force_checkout",
+            "revert_check_in",
+            "reinstate",
+        )
     }
     GHOST_ROOM_NOTE = "ghost room: occupied with no in-house booking"
 

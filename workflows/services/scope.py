@@ -8,6 +8,7 @@ them now. `scope.context(...)` is what a machine needs to fire.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -36,8 +37,14 @@ class HotelScope:
     def assigned_room(self, booking: Booking) -> Room | None:
         return load_assigned_room(self.session, booking)
 
-    def context(self, actor: Actor, source: str, note: str | None = None) -> TransitionContext:
-        return TransitionContext(self.session, self.hotel, actor, source, note=note)
+    def context(
+        self, actor: Actor, source: str, note: str | None = None, now: datetime | None = None
+    ) -> TransitionContext:
+        """`now`: the caller's clock (tests pass one); unset, the wall clock."""
+        ctx = TransitionContext(self.session, self.hotel, actor, source, note=note)
+        if now is not None:
+            ctx.now = now
+        return ctx
 
 
 @contextmanager
