@@ -14,9 +14,11 @@ from workflows.machines.base import TurnoverMachine
 from workflows.machines.booking_lifecycle import BookingLifecycle
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.booking_changes import cancel_booking, mark_no_show
+from workflows.services.bulk_check_in import bulk_check_in
 from workflows.services.bulk_checkout import bulk_checkout
 from workflows.services.check_in import check_in_booking
 from workflows.services.checkout import checkout_booking
+from workflows.services.front_desk import move_booking, reinstate_booking, revert_check_in
 from workflows.services.housekeeping import transition_room
 
 
@@ -49,17 +51,26 @@ class RegisteredMachine:
 
 def _booking_fired_by() -> dict[str, FiredBy]:
     return {
-        "check_in": FiredBy(Firer.STAFF, (check_in_booking,)),
+        "check_in": FiredBy(Firer.STAFF, (check_in_booking, bulk_check_in)),
         "check_out": FiredBy(Firer.STAFF, (checkout_booking, bulk_checkout)),
         "cancel": FiredBy(Firer.STAFF, (cancel_booking,)),
         "mark_no_show": FiredBy(Firer.STAFF, (mark_no_show,)),
+        "move": FiredBy(Firer.STAFF, (move_booking,)),
+        "revert_check_in": FiredBy(Firer.STAFF, (revert_check_in,)),
+        "reinstate": FiredBy(Firer.STAFF, (reinstate_booking,)),
     }
 
 
 def _room_fired_by() -> dict[str, FiredBy]:
     fired_by = {
-        "check_in": FiredBy(Firer.BOOKING_SERVICES, (check_in_booking,)),
-        "check_out": FiredBy(Firer.BOOKING_SERVICES, (checkout_booking, bulk_checkout)),
+        "check_in": FiredBy(
+            Firer.BOOKING_SERVICES, (check_in_booking, bulk_check_in, move_booking)
+        ),
+        "check_out": FiredBy(
+            Firer.BOOKING_SERVICES, (checkout_booking, bulk_checkout, move_booking)
+        ),
+        "revert_check_in": FiredBy(Firer.BOOKING_SERVICES, (revert_check_in,)),
+        "reinstate": FiredBy(Firer.BOOKING_SERVICES, (reinstate_booking,)),
     }
     for event in RoomTurnover.directly:
         fired_by[event] = FiredBy(Firer.STAFF, (transition_room,))
