@@ -152,6 +152,31 @@ PROBES = [
         allowed_status=409,
     ),
     _staff("GET", "/events/", stream=True),
+    # The front desk (docs/front-desk.md).
+    _staff("GET", "/arrivals/"),
+    _staff("GET", "/departures/"),
+    _staff("GET", "/in-house/"),
+    _staff("GET", "/bookings/{booking_id}/history/", values={"booking_id": "BK-1"}),
+    Probe(
+        "POST",
+        "/api/staff/hotel/{hotel_slug}/bookings/check-in/",
+        STAFF,
+        json={"bookings": [{"booking_id": "BK-2"}]},
+    ),
+    _staff(
+        "POST",
+        "/room-bookings/{booking_id}/move/",
+        values={"booking_id": "BK-1"},
+        json={"to_room_number": 102},
+    ),
+    _staff("POST", "/room-bookings/{booking_id}/revert-check-in/", values={"booking_id": "BK-1"}),
+    # BK-1 is in house: nothing to reinstate (409 UNDO_NOT_ALLOWED) for whoever may ask.
+    _staff(
+        "POST",
+        "/room-bookings/{booking_id}/reinstate/",
+        values={"booking_id": "BK-1"},
+        allowed_status=409,
+    ),
     Probe("POST", "/api/staff/hotel/{hotel_slug}/rooms/checkout/", STAFF, json={"room_ids": []}),
     Probe(
         "POST",
