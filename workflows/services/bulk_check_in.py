@@ -159,7 +159,10 @@ class _Job:
         try:
             room_number, auto = self._check_in(item, record)
         except DomainError as error:
-            result.errors.append(BookingError(item.booking_id, error.code, error.message))
+            if self._checked_in_meanwhile(record):  # by another request, at the same moment
+                result.skipped.append(BookingSkipped(item.booking_id, "already checked in"))
+            else:
+                result.errors.append(BookingError(item.booking_id, error.code, error.message))
             return
         result.checked_in_bookings.append(item.booking_id)
         result.assigned_rooms.append(AssignedRoom(item.booking_id, room_number, auto))
@@ -186,11 +189,18 @@ class _Job:
             try:
                 self._service(ref, room.room_number)
             except DomainError as error:
-                if error.code not in ROOM_GONE:
+                if error.code not in ROOM_GONE or self._checked_in_meanwhile_by_ref(ref):
                     raise
                 continue  # taken meanwhile: the next free room
             return room.room_number
         raise DomainError("No free READY_FOR_GUEST room to assign", code=ROOM_TAKEN)
+
+    def _checked_in_meanwhile_by_ref(self, ref: BookingRef) -> bool:
+        return self._checked_in_meanwhile(self.records[ref.booking_id])
+
+    def _checked_in_meanwhile(self, record: Booking) -> bool:
+        query = select(Booking.status).where(Booking.id == record.id)
+        return self.session.exec(query).one() == BookingLifecycle.checked_in.value
 
     def _service(self, ref: BookingRef, room_number: int | None):  # type: ignore[no-untyped-def]
         return check_in_booking(
