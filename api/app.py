@@ -27,6 +27,7 @@ from api.routes import (
     webhooks,
     workflows,
 )
+from api.scheduler_jobs import scheduler_lifespan
 from storage.database import prepare_database
 
 ROUTERS = (
@@ -47,7 +48,7 @@ ROUTERS = (
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     prepare_database()  # upgrades the schema unless TURNOVER_AUTO_MIGRATE=0
-    async with realtime_lifespan(app):
+    async with realtime_lifespan(app), scheduler_lifespan():
         yield
 
 

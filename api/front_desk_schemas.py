@@ -1,6 +1,9 @@
 """Request and response bodies of the front desk's endpoints (api/routes/front_desk.py)."""
 
-from pydantic import BaseModel, Field
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, Field, model_validator
 
 from api.schemas import (
     MAX_BULK_ROOMS,
@@ -11,9 +14,11 @@ from api.schemas import (
     RequestBody,
     ResultPage,
 )
+from storage.timestamps import iso_z
 from workflows.services.bulk_check_in import BulkCheckInResult
 from workflows.services.checkout import BookingOutcome
 from workflows.services.day_lists import DayPage, DeskItem
+from workflows.services.out_of_order import PeriodView
 
 MAX_BULK_BOOKINGS = MAX_BULK_ROOMS  # 500, as bulk checkout
 BookingIdField = Field(min_length=1, max_length=64, pattern=NO_NUL, examples=["BK-2025-2001"])
@@ -150,3 +155,58 @@ class FrontDeskResponse(BaseModel):
     @classmethod
     def of(cls, message: str, outcome: BookingOutcome) -> "FrontDeskResponse":
         return cls(message=message, booking=BookingSummary.of_view(outcome))
+
+
+# --- out-of-order periods ------------------------------------------------------------------
+
+# Dates arrive as JSON strings: taken leniently (strict bodies would refuse any string).
+LocalDate = Annotated[date, Field(strict=False)]
+
+
+class PeriodRequest(RequestBody):
+    starts_on: LocalDate = Field(alias="from", description="First day out of order (local).")
+    ends_on: LocalDate = Field(alias="to", description="Last day out of order (local).")
+    reason: str = Field(default="", max_length=500, pattern=NO_NUL, examples=["repainting"])
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "PeriodRequest":
+        if self.ends_on < self.starts_on:
+            raise ValueError("'to' is before 'from'")
+        return self
+
+
+class PeriodShortenRequest(RequestBody):
+    ends_on: LocalDate = Field(alias="to", description="The new last day (earlier).")
+
+
+class PeriodSummary(BaseModel):
+    period_id: int
+    room_number: int
+    from_: str = Field(alias="from", serialization_alias="from")
+    to: str
+    reason: str
+    status: str = Field(description="SCHEDULED, ACTIVE, ENDED or CANCELLED")
+    room_status: str
+    created_by: str
+    created_at: str
+
+    model_config = {"populate_by_name": True}
+
+    @classmethod
+    def of(cls, view: PeriodView) -> "PeriodSummary":
+        period = view.period
+        return cls(
+            period_id=period.id,  # type: ignore[arg-type]
+            room_number=view.room.room_number,
+            from_=period.starts_on.isoformat(),
+            to=period.ends_on.isoformat(),
+            reason=period.reason,
+            status=period.status,
+            room_status=view.room.room_status,
+            created_by=period.created_by,
+            created_at=iso_z(period.created_at),  # type: ignore[arg-type]
+        )
+
+
+class PeriodPage(ResultPage[PeriodSummary]):
+    pass

@@ -31,6 +31,19 @@ app.add_typer(token_app, name="token")
 app.add_typer(webhooks_app, name="webhooks")
 
 
+@app.command()
+def tick() -> None:
+    """Run the scheduler's jobs once (out-of-order periods starting and ending), for a
+    cron-driven deployment (with TURNOVER_SCHEDULER_IN_PROCESS=0 on the API, or beside it:
+    each change happens once however many run). Prints what each job changed."""
+    from api.scheduler_jobs import new_scheduler
+    from cli.database_errors import init_database
+
+    init_database()
+    for job, changes in new_scheduler().tick().items():
+        typer.echo(f"{job}: {changes} change(s)")
+
+
 @app.command("init-db")
 def init_db() -> None:
     """Create the tables, or upgrade them to the latest migration (TURNOVER_DATABASE_URL)."""

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # end during (another relay would take the events over and send them again).
     relay_lease_seconds: float = 60.0
     sse_keepalive_seconds: float = 15.0
+    # Run the scheduler (out-of-order periods starting and ending) inside the API process;
+    # off when `turnover tick` runs from cron instead. Safe with several processes at once.
+    scheduler_in_process: bool = True
+    scheduler_interval_seconds: float = 60.0
 
     # Failed authentication (docs/operations.md#failed-sign-in-attempts): after this many
     # failures in the window, an address or a username waits (429) until the oldest one

@@ -110,6 +110,27 @@ def floor_of(room: Room) -> int:
     return room.floor if room.floor is not None else room.room_number // 100
 
 
+class OutOfOrderPeriod(SQLModel, table=True):
+    """A room out of order from `starts_on` to `ends_on` (the hotel's local dates, both
+    out of order): the scheduler takes it out when the first day begins and returns it when
+    the day after the last begins. `status` is changed by its machine only."""
+
+    __table_args__ = (
+        Index("ix_outoforderperiod_status_hotel", "status", "hotel_id"),
+        Index("ix_outoforderperiod_room_status", "room_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    hotel_id: int = Field(foreign_key="hotel.id")
+    room_id: int = Field(foreign_key="room.id")
+    starts_on: date
+    ends_on: date
+    reason: str = Field(default="", max_length=500)
+    status: str = Field(default="SCHEDULED", max_length=16)  # SCHEDULED|ACTIVE|ENDED|CANCELLED
+    created_by: str = Field(max_length=150)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
 class Guest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     hotel_id: int = Field(foreign_key="hotel.id")

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import Body, Query
+from fastapi import Body, Path, Query
 
 from api.auth import HotelStaff
 from api.clock import Now
@@ -13,12 +13,16 @@ from api.front_desk_schemas import (
     DeskPage,
     FrontDeskResponse,
     MoveRequest,
+    PeriodPage,
+    PeriodRequest,
+    PeriodShortenRequest,
+    PeriodSummary,
 )
 from api.pagination import Paging
-from api.path_params import BookingId
+from api.path_params import BookingId, RoomNumber
 from api.responses import BODY_ERRORS, error_responses
 from api.routing import SlashOptionalRouter
-from api.schemas import BookingNoteRequest, HistoryEntry, HistoryPage
+from api.schemas import MAX_DB_INT, BookingNoteRequest, HistoryEntry, HistoryPage
 from api.unit_of_work import RequestUnitOfWork
 from workflows.services.bulk_check_in import CheckInRequestItem, bulk_check_in
 from workflows.services.checkout import BookingRef
@@ -28,6 +32,12 @@ from workflows.services.front_desk import (
     move_booking,
     reinstate_booking,
     revert_check_in,
+)
+from workflows.services.out_of_order import (
+    cancel_period,
+    list_periods,
+    schedule_period,
+    shorten_period,
 )
 
 router = SlashOptionalRouter(tags=["front desk"])
@@ -224,3 +234,109 @@ def post_reinstate(
         uow=uow,
     )
     return FrontDeskResponse.of(f"Booking reinstated. {NOT_RESTORED}", outcome)
+
+
+# --- out-of-order periods ------------------------------------------------------------------
+
+PERIODS = HOTEL + "rooms/{room_number}/out-of-order/"
+PERIOD = PERIODS + "{period_id}/"
+PeriodId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+
+
+@router.post(
+    PERIODS,
+    status_code=201,
+    responses=error_responses(*BODY_ERRORS, 404, 409),
+    summary="Schedule an out-of-order period for a room",
+    description="The room goes OUT_OF_ORDER (take_out_of_order) when the first day begins "
+    "in the hotel's time zone, at once if that is today, and returns (return_to_service) "
+    "when the day after the last begins. Refused with PERIOD_CLASH over a booking assigned "
+    "to the room or another period. Supervisors, managers and superusers.",
+)
+def post_period(
+    hotel_slug: str,
+    room_number: RoomNumber,
+    member: HotelStaff,
+    uow: RequestUnitOfWork,
+    now: Now,
+    body: PeriodRequest,
+) -> PeriodSummary:
+    view = schedule_period(
+        hotel_slug=hotel_slug,
+        room_number=room_number,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        reason=body.reason,
+        performed_by=member.actor,
+        now=now,
+        uow=uow,
+    )
+    return PeriodSummary.of(view)
+
+
+@router.get(PERIODS, responses=error_responses(404), summary="The room's out-of-order periods")
+def get_periods(
+    hotel_slug: str,
+    room_number: RoomNumber,
+    member: HotelStaff,
+    uow: RequestUnitOfWork,
+    paging: Paging,
+) -> PeriodPage:
+    page = list_periods(
+        hotel_slug=hotel_slug,
+        room_number=room_number,
+        limit=paging.limit,
+        offset=paging.offset,
+        uow=uow,
+    )
+    return PeriodPage.of(page, PeriodSummary.of)
+
+
+@router.patch(
+    PERIOD,
+    responses=error_responses(*BODY_ERRORS, 404, 409),
+    summary="Shorten an out-of-order period (an earlier last day)",
+)
+def patch_period(
+    hotel_slug: str,
+    room_number: RoomNumber,
+    period_id: PeriodId,
+    member: HotelStaff,
+    uow: RequestUnitOfWork,
+    now: Now,
+    body: PeriodShortenRequest,
+) -> PeriodSummary:
+    view = shorten_period(
+        hotel_slug=hotel_slug,
+        room_number=room_number,
+        period_id=period_id,
+        ends_on=body.ends_on,
+        performed_by=member.actor,
+        now=now,
+        uow=uow,
+    )
+    return PeriodSummary.of(view)
+
+
+@router.post(
+    PERIOD + "cancel/",
+    responses=error_responses(404, 409),
+    summary="Cancel an out-of-order period (an active one ends now: the room returns)",
+)
+def post_cancel_period(
+    hotel_slug: str,
+    room_number: RoomNumber,
+    period_id: PeriodId,
+    member: HotelStaff,
+    uow: RequestUnitOfWork,
+    now: Now,
+) -> PeriodSummary:
+    view = cancel_period(
+        hotel_slug=hotel_slug,
+        room_number=room_number,
+        period_id=period_id,
+        performed_by=member.actor,
+        now=now,
+        uow=uow,
+    )
+    return PeriodSummary.of(view)

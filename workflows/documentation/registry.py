@@ -12,6 +12,7 @@ from typing import Any
 
 from workflows.machines.base import TurnoverMachine
 from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.out_of_order_period import OutOfOrderPeriodMachine
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.booking_changes import cancel_booking, mark_no_show
 from workflows.services.bulk_check_in import bulk_check_in
@@ -20,12 +21,19 @@ from workflows.services.check_in import check_in_booking
 from workflows.services.checkout import checkout_booking
 from workflows.services.front_desk import move_booking, reinstate_booking, revert_check_in
 from workflows.services.housekeeping import transition_room
+from workflows.services.out_of_order import (
+    apply_due_periods,
+    cancel_period,
+    schedule_period,
+    shorten_period,
+)
 
 
 class Firer(StrEnum):
     STAFF = "staff"  # any staff member of the room's or booking's hotel
     SUPERUSER = "superuser"  # superusers only (a guard checks it)
     BOOKING_SERVICES = "booking services"  # fired by a booking's check-in or checkout
+    SCHEDULER = "scheduler and supervisors"  # the scheduler on the day; staff early or late
 
 
 @dataclass(frozen=True)
@@ -78,9 +86,18 @@ def _room_fired_by() -> dict[str, FiredBy]:
     return fired_by
 
 
+def _period_fired_by() -> dict[str, FiredBy]:
+    return {
+        "start": FiredBy(Firer.SCHEDULER, (apply_due_periods, schedule_period)),
+        "end": FiredBy(Firer.SCHEDULER, (apply_due_periods, shorten_period, cancel_period)),
+        "cancel": FiredBy(Firer.STAFF, (cancel_period,)),
+    }
+
+
 MACHINES: tuple[RegisteredMachine, ...] = (
     RegisteredMachine("booking-lifecycle", BookingLifecycle, _booking_fired_by()),
     RegisteredMachine("room-turnover", RoomTurnover, _room_fired_by()),
+    RegisteredMachine("out-of-order-period", OutOfOrderPeriodMachine, _period_fired_by()),
 )
 
 

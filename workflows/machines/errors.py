@@ -143,6 +143,19 @@ UNDO_NOT_ALLOWED = _code(
     "`revert_check_in` after the arrival day; `reinstate` once the room has moved on from "
     "`CHECKOUT_DIRTY`, is held by another booking, or more than a day after the departure date",
 )
+PERIOD_CLASH = _code(
+    "PERIOD_CLASH",
+    409,
+    "The out-of-order period clashes with a booking or another period",
+    "scheduling or lengthening an out-of-order period over days a booking assigned to the "
+    "room stays (its departure day is free), or over another scheduled or active period",
+)
+PERIOD_NOT_FOUND = _code(
+    "PERIOD_NOT_FOUND",
+    404,
+    "Out-of-order period not found",
+    "the room has no out-of-order period with that id",
+)
 CONCURRENT_UPDATE = _code(
     "CONCURRENT_UPDATE",
     409,
@@ -270,6 +283,10 @@ class RoomNotFound(DomainError):
 
 class HotelNotFound(DomainError):
     code = HOTEL_NOT_FOUND.name
+
+
+class PeriodNotFound(DomainError):
+    code = PERIOD_NOT_FOUND.name
 
 
 class TransitionRefused(DomainError):
