@@ -32,6 +32,8 @@ ROOM_EVENTS = [
     "take_out_of_order",
     "return_to_service",
     "force_checkout",
+    "revert_check_in",
+    "reinstate",
 ]
 # Written out from the specification, not read from the machine.
 ROOM_ALLOWED = {
@@ -46,15 +48,26 @@ ROOM_ALLOWED = {
     ("CLEANING_IN_PROGRESS", "take_out_of_order"): "OUT_OF_ORDER",
     ("CLEANED_UNINSPECTED", "take_out_of_order"): "OUT_OF_ORDER",
     ("OUT_OF_ORDER", "return_to_service"): "CHECKOUT_DIRTY",
+    ("OCCUPIED", "revert_check_in"): "READY_FOR_GUEST",
+    ("CHECKOUT_DIRTY", "reinstate"): "OCCUPIED",
     **{(state, "force_checkout"): "CHECKOUT_DIRTY" for state in ROOM_STATES},
 }
 
 BOOKING_STATES = ["CONFIRMED", "CHECKED_IN", "COMPLETED", "CANCELLED", "NO_SHOW"]
-BOOKING_EVENTS = ["check_in", "check_out", "cancel", "mark_no_show"]
+# (`move` needs the room to go to: tests/test_front_desk.py.)
+BOOKING_EVENTS = ["check_in", "check_out", "cancel", "mark_no_show", "revert_check_in", "reinstate"]
 # The room follows its booking, in the same transaction.
 BOOKING_DRIVES = {
     "check_in": ("room", "check_in", "OCCUPIED"),
     "check_out": ("room", "check_out", "CHECKOUT_DIRTY"),
+    "revert_check_in": ("room", "revert_check_in", "READY_FOR_GUEST"),
+    "reinstate": ("room", "reinstate", "OCCUPIED"),
+}
+# The code of an event refused in a state it has no transition from.
+BOOKING_UNAVAILABLE = {
+    "check_out": "NOT_CHECKED_IN",
+    "revert_check_in": "UNDO_NOT_ALLOWED",
+    "reinstate": "UNDO_NOT_ALLOWED",
 }
 # Repeating an event once done is answered with the booking as it stands.
 BOOKING_REPEATS = {
@@ -68,6 +81,9 @@ BOOKING_ALLOWED = {
     ("CHECKED_IN", "check_out"): "COMPLETED",
     ("CONFIRMED", "cancel"): "CANCELLED",
     ("CONFIRMED", "mark_no_show"): "NO_SHOW",
+    ("CHECKED_IN", "move"): "CHECKED_IN",
+    ("CHECKED_IN", "revert_check_in"): "CONFIRMED",  # on the arrival day
+    ("COMPLETED", "reinstate"): "CHECKED_IN",  # its room still dirty
 }
 
 
@@ -119,7 +135,9 @@ def test_room_transition_matrix(database: str, state: str, event: str) -> None:
     ("state", "event"), list(itertools.product(BOOKING_STATES, BOOKING_EVENTS))
 )
 def test_booking_transition_matrix(database: str, state: str, event: str) -> None:
-    room_status = "OCCUPIED" if state == "CHECKED_IN" else "READY_FOR_GUEST"
+    room_status = {"CHECKED_IN": "OCCUPIED", "COMPLETED": "CHECKOUT_DIRTY"}.get(
+        state, "READY_FOR_GUEST"
+    )
     seed(
         {
             "hotels": [{"slug": "h"}],
@@ -143,6 +161,9 @@ def test_booking_transition_matrix(database: str, state: str, event: str) -> Non
     if event == "check_out":
         assert refused.value.code == "NOT_CHECKED_IN"
         assert refused.value.message == "Booking must be checked in to check out"
+    elif event in BOOKING_UNAVAILABLE:
+        assert refused.value.code == BOOKING_UNAVAILABLE[event]
+        assert event in refused.value.message and state in refused.value.message
     else:
         assert refused.value.code == "TRANSITION_NOT_ALLOWED"
         assert event in refused.value.message and state in refused.value.message

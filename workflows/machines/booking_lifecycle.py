@@ -323,7 +323,9 @@ class BookingLifecycle(TurnoverMachine):
         """Everything of the stay follows the guest: guests, the phone's FCM token, open
         room-service orders, chat sessions and conversations. Nothing is deleted."""
         old, new = self.room, self.new_room
-        assert old is not None and new is not None
+        if new is None:
+            raise TransitionRefused("Name the room to move to (move_to)", code=ROOM_NOT_READY)
+        assert old is not None
         moves = [
             update(Guest).where(Guest.room_id == old.id),  # type: ignore[arg-type]
             update(GuestChatSession).where(GuestChatSession.room_id == old.id),  # type: ignore[arg-type]
