@@ -189,3 +189,30 @@ def test_a_failing_job_does_not_stop_the_others(sqlite_database: str):
 
     scheduler = Scheduler([Job("broken", broken), Job("fine", lambda now: 2)], clock=lambda: NOW)
     assert scheduler.tick() == {"broken": 0, "fine": 2}
+
+
+def test_turnover_tick_applies_what_is_due(desk_hotel: str):
+    """A period from long ago to far ahead (written as stored data) is due whatever the
+    wall clock says: one tick starts it, the next finds nothing."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork() as uow:
+        room = next(r for r in rows(Room) if r.room_number == 201)
+        uow.session.add(
+            OutOfOrderPeriod(
+                hotel_id=room.hotel_id,
+                room_id=room.id,  # type: ignore[arg-type]
+                starts_on=date(2020, 1, 1),
+                ends_on=date(2099, 1, 1),
+                created_by="sinead",
+            )
+        )
+        uow.commit()
+    first = CliRunner().invoke(app, ["tick"])
+    assert first.exit_code == 0, first.output
+    assert first.output == "out-of-order periods: 1 change(s)\n"
+    assert room_status(201) == "OUT_OF_ORDER"
+    assert CliRunner().invoke(app, ["tick"]).output == "out-of-order periods: 0 change(s)\n"

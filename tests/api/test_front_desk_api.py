@@ -202,3 +202,58 @@ def test_housekeepers_may_not_run_the_front_desk(client: TestClient):
     assert error(move) == (403, "PERMISSION_DENIED")
     bulk = client.post(BULK, json={"bookings": [{"booking_id": "BK-A2"}]}, headers=nora)
     assert ok(bulk)["results"]["errors"][0]["code"] == "PERMISSION_DENIED"
+
+
+PERIODS = BASE + "/rooms/{}/out-of-order/"
+
+
+def test_out_of_order_periods(client: TestClient, manager: Headers, clock: Clock):
+    body = {"from": "2026-12-05", "to": "2026-12-06", "reason": "repainting"}
+    response = client.post(PERIODS.format(201), json=body, headers=manager)
+    assert response.status_code == 201, response.text
+    period = response.json()
+    assert {k: period[k] for k in ("from", "to", "status", "room_status", "created_by")} == {
+        "from": "2026-12-05",
+        "to": "2026-12-06",
+        "status": "SCHEDULED",
+        "room_status": "READY_FOR_GUEST",
+        "created_by": "maeve",
+    }
+    clash = client.post(PERIODS.format(201), json={**body, "from": "2026-12-06"}, headers=manager)
+    assert error(clash) == (409, "PERIOD_CLASH")
+    url = PERIODS.format(201) + f"{period['period_id']}/"
+    shortened = ok(client.patch(url, json={"to": "2026-12-05"}, headers=manager))
+    assert shortened["to"] == "2026-12-05"
+    listed = ok(client.get(PERIODS.format(201), headers=manager))
+    assert [p["period_id"] for p in listed["items"]] == [period["period_id"]]
+    assert ok(client.post(url + "cancel/", headers=manager))["status"] == "CANCELLED"
+    assert error(client.post(PERIODS.format(201) + "999/cancel/", headers=manager)) == (
+        404,
+        "PERIOD_NOT_FOUND",
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"from": "2026-12-02", "to": "2026-12-04"},  # yesterday (the hotel's)
+        {"from": "2026-12-05", "to": "2026-12-04"},
+        {"from": 20261205, "to": "2026-12-06"},
+        {"from": "5 Dec", "to": "2026-12-06"},
+        {"from": "2026-12-05"},
+        {"from": "2026-12-05", "to": "2026-12-06", "room": 1},
+    ],
+)
+def test_out_of_order_bodies_refused(client: TestClient, manager: Headers, body: dict):
+    assert error(client.post(PERIODS.format(201), json=body, headers=manager)) == (
+        422,
+        "VALIDATION_ERROR",
+    )
+
+
+def test_front_desk_may_not_take_rooms_out_of_order(client: TestClient, desk: Headers):
+    body = {"from": "2026-12-05", "to": "2026-12-06"}
+    assert error(client.post(PERIODS.format(201), json=body, headers=desk)) == (
+        403,
+        "PERMISSION_DENIED",
+    )

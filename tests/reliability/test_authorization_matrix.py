@@ -32,6 +32,8 @@ from workflows.services.staff_accounts import new_token
 PUBLIC, STAFF, MANAGER, SUPERUSER = "public", "hotel staff", "managers", "superuser only"
 # A room event the machines give housekeeping roles: the matrix's "staff" is front desk.
 HOUSEKEEPING = "housekeeping roles"
+# Out-of-order periods: supervisors and managers (not the front desk).
+SUPERVISION = "supervision roles"
 CALLERS = [
     "no token",
     "malformed token",
@@ -170,6 +172,31 @@ PROBES = [
         json={"to_room_number": 102},
     ),
     _staff("POST", "/room-bookings/{booking_id}/revert-check-in/", values={"booking_id": "BK-1"}),
+    _staff(
+        "POST",
+        "/rooms/{room_number}/out-of-order/",
+        access=SUPERVISION,
+        values={"room_number": 104},
+        json={"from": "2099-01-01", "to": "2099-01-02", "reason": "x"},
+        allowed_status=201,
+    ),
+    _staff("GET", "/rooms/{room_number}/out-of-order/", values={"room_number": 104}),
+    # No period 999: 404 PERIOD_NOT_FOUND for whoever may ask.
+    _staff(
+        "PATCH",
+        "/rooms/{room_number}/out-of-order/{period_id}/",
+        access=SUPERVISION,
+        values={"room_number": 104, "period_id": 999},
+        json={"to": "2099-01-01"},
+        allowed_status=404,
+    ),
+    _staff(
+        "POST",
+        "/rooms/{room_number}/out-of-order/{period_id}/cancel/",
+        access=SUPERVISION,
+        values={"room_number": 104, "period_id": 999},
+        allowed_status=404,
+    ),
     # BK-1 is in house: nothing to reinstate (409 UNDO_NOT_ALLOWED) for whoever may ask.
     _staff(
         "POST",
@@ -223,7 +250,7 @@ def expected(probe: Probe, caller: str) -> tuple[int, str | None]:
     if caller in ("no token", "malformed token", "unknown token"):
         return 401, "NOT_AUTHENTICATED"
     if caller == "other hotel's staff" or (
-        probe.access in (MANAGER, SUPERUSER, HOUSEKEEPING) and caller == "staff"
+        probe.access in (MANAGER, SUPERUSER, HOUSEKEEPING, SUPERVISION) and caller == "staff"
     ):
         return 403, "PERMISSION_DENIED"
     return probe.allowed_status, None
