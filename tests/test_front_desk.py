@@ -400,3 +400,29 @@ def test_a_housekeeper_may_not_undo(desk_hotel: str):
         performed_by=housekeeper,
         now=NOW,
     )
+
+
+def test_a_room_is_never_undone_without_its_booking(desk_hotel: str):
+    """The room's undo events are only driven by the booking's: not listed on the room,
+    refused when fired on it alone."""
+    from workflows.machines.base import TransitionContext
+    from workflows.machines.errors import TransitionRefused
+    from workflows.machines.room_turnover import RoomTurnover
+    from workflows.services.queries import room_view
+
+    assert (
+        "reinstate" not in room_view(hotel_slug=HOTEL, room_number=120, actor=ADMIN).allowed_events
+    )
+    assert (
+        "revert_check_in"
+        not in room_view(hotel_slug=HOTEL, room_number=110, actor=ADMIN).allowed_events
+    )
+    with UnitOfWork() as uow:
+        from storage.models import Hotel
+
+        hotel = uow.session.exec(select(Hotel).where(Hotel.slug == HOTEL)).one()
+        dirty = uow.session.exec(select(Room).where(Room.room_number == 120)).first()
+        machine = RoomTurnover(dirty, TransitionContext(uow.session, hotel, ADMIN, "test"))
+        with pytest.raises(TransitionRefused) as refused:
+            machine.fire("reinstate")
+    assert "on its own" in refused.value.message

@@ -87,11 +87,17 @@ BOOKING_ALLOWED = {
 }
 
 
+# Room events only a booking's undo drives (the room is built with its `booking=`).
+DRIVEN_BY_BOOKING = {"revert_check_in", "reinstate"}
+
+
 def fire_on_room(room_number: int, event: str, actor=ADMIN) -> str:
     with UnitOfWork() as uow:
         hotel = uow.session.exec(select(Hotel)).one()
         room = uow.session.exec(select(Room).where(Room.room_number == room_number)).one()
-        RoomTurnover(room, TransitionContext(uow.session, hotel, actor, "test")).fire(event)
+        booking = {"booking": None} if event in DRIVEN_BY_BOOKING else {}
+        ctx = TransitionContext(uow.session, hotel, actor, "test")
+        RoomTurnover(room, ctx, **booking).fire(event)
         uow.commit()
         return room.room_status
 

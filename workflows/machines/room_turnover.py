@@ -64,8 +64,12 @@ class RoomTurnover(TurnoverMachine):
     return_to_service = out_of_order.to(checkout_dirty)
     # Undo at the front desk, driven by the booking's events of the same name: a check-in
     # pressed on the wrong booking, a checkout pressed on the wrong one.
-    revert_check_in = occupied.to(ready_for_guest, on=["mark_vacant", "clear_fcm_token"])
-    reinstate = checkout_dirty.to(occupied, on=["mark_occupied", "append_turnover_note"])
+    revert_check_in = occupied.to(
+        ready_for_guest, cond=["driven_by_booking"], on=["mark_vacant", "clear_fcm_token"]
+    )
+    reinstate = checkout_dirty.to(
+        occupied, cond=["driven_by_booking"], on=["mark_occupied", "append_turnover_note"]
+    )
     force_checkout = checkout_dirty.from_(
         ready_for_guest,
         occupied,
@@ -169,6 +173,19 @@ class RoomTurnover(TurnoverMachine):
     )
     def actor_is_superuser(self) -> bool:
         return self.ctx.actor.is_superuser
+
+    @guard(
+        revert_check_in=Refusal(
+            TRANSITION_NOT_ALLOWED,
+            "Cannot revert_check_in {entity} on its own: revert its booking's",
+        ),
+        reinstate=Refusal(
+            TRANSITION_NOT_ALLOWED, "Cannot reinstate {entity} on its own: reinstate its booking"
+        ),
+    )
+    def driven_by_booking(self) -> bool:
+        """The undo events move a room only with its booking (never listed on a room)."""
+        return "booking" in self.related
 
     # --- hooks ----------------------------------------------------------------------------
 
