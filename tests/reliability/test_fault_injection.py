@@ -28,16 +28,21 @@ class InjectedFault(Exception):
 # Which operations run each transition that has hooks. Collapsing primary and legacy
 # checkout for the room's hooks is safe: they differ only in the `source` string.
 RUN_BY: dict[tuple[str, str], list[str]] = {
-    ("BookingLifecycle", "check_in"): ["check-in"],
-    ("RoomTurnover", "check_in"): ["check-in"],
+    ("BookingLifecycle", "check_in"): ["check-in", "bulk check-in"],
+    ("RoomTurnover", "check_in"): ["check-in", "move"],
     ("BookingLifecycle", "check_out"): [
         "checkout (primary)",
         "checkout (legacy)",
         "bulk checkout",
         "destructive bulk checkout",
     ],
-    ("RoomTurnover", "check_out"): ["checkout (primary)", "bulk checkout"],
+    ("RoomTurnover", "check_out"): ["checkout (primary)", "bulk checkout", "move"],
     ("RoomTurnover", "force_checkout"): ["destructive bulk checkout"],
+    ("BookingLifecycle", "move"): ["move"],
+    ("BookingLifecycle", "revert_check_in"): ["revert check-in"],
+    ("RoomTurnover", "revert_check_in"): ["revert check-in"],
+    ("BookingLifecycle", "reinstate"): ["reinstate"],
+    ("RoomTurnover", "reinstate"): ["reinstate"],
 }
 MACHINES: list[type[TurnoverMachine]] = [BookingLifecycle, RoomTurnover]
 
