@@ -4,6 +4,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Body, Path, Query
+from pydantic import BeforeValidator
 
 from api.auth import HotelStaff
 from api.clock import Now
@@ -17,6 +18,7 @@ from api.front_desk_schemas import (
     PeriodRequest,
     PeriodShortenRequest,
     PeriodSummary,
+    iso_date_only,
 )
 from api.pagination import Paging
 from api.path_params import BookingId, RoomNumber
@@ -46,6 +48,7 @@ HOTEL = "/api/staff/hotels/{hotel_slug}/"
 ROOM_BOOKING = HOTEL + "room-bookings/{booking_id}/"
 Day = Annotated[
     date | None,
+    BeforeValidator(iso_date_only),
     Query(alias="date", description="The hotel's local date `YYYY-MM-DD`; default: its today"),
 ]
 

@@ -82,7 +82,9 @@ def test_the_days_lists(client: TestClient, desk: Headers):
     assert (in_house["total"], in_house["date"], len(in_house["items"])) == (2, None, 1)
 
 
-@pytest.mark.parametrize("params", [{"date": "tomorrow"}, {"date": "2026-13-01"}, {"day": "x"}])
+@pytest.mark.parametrize(
+    "params", [{"date": "tomorrow"}, {"date": "2026-13-01"}, {"date": "0"}, {"day": "x"}]
+)
 def test_lists_refuse_bad_dates(client: TestClient, desk: Headers, params: dict):
     assert error(client.get(BASE + "/arrivals/", params=params, headers=desk)) == (
         422,
@@ -239,6 +241,7 @@ def test_out_of_order_periods(client: TestClient, manager: Headers, clock: Clock
         {"from": "2026-12-02", "to": "2026-12-04"},  # yesterday (the hotel's)
         {"from": "2026-12-05", "to": "2026-12-04"},
         {"from": 20261205, "to": "2026-12-06"},
+        {"from": 0, "to": "2026-12-06"},
         {"from": "5 Dec", "to": "2026-12-06"},
         {"from": "2026-12-05"},
         {"from": "2026-12-05", "to": "2026-12-06", "room": 1},
