@@ -69,7 +69,12 @@ class BookingLifecycle(TurnoverMachine):
     # An in-house booking changes rooms (`move_to`): its guests' records follow it, then
     # the old room is checked out (with nothing left to delete) and the new one occupied.
     move = checked_in.to.itself(
-        cond=["new_room_differs", "new_room_in_same_hotel", "new_room_is_ready"],
+        cond=[
+            "has_assigned_room",
+            "new_room_differs",
+            "new_room_in_same_hotel",
+            "new_room_is_ready",
+        ],
         on=["move_guest_records", "take_new_room"],
     )
     revert_check_in = checked_in.to(
@@ -186,7 +191,7 @@ class BookingLifecycle(TurnoverMachine):
             moved += f" from room {old_room.room_number} to room {new_room.room_number}"
         self.ctx.note = f"{moved}: {reason}" if reason else moved
         self.fire("move")
-        assert old_room is not None  # the guards made sure
+        assert old_room is not None  # has_assigned_room made sure
         booking = {"booking": self.model}
         RoomTurnover(old_room, self.ctx, **booking).fire("check_out", driven=True)
         RoomTurnover(new_room, self.ctx, **booking).fire("check_in", driven=True)
@@ -199,6 +204,7 @@ class BookingLifecycle(TurnoverMachine):
         check_in=Refusal(CHECKIN_FAILED, "Cannot check_in {entity}: it has no assigned room"),
         revert_check_in=Refusal(UNDO_NOT_ALLOWED, "Cannot revert_check_in {entity}: no room"),
         reinstate=Refusal(UNDO_NOT_ALLOWED, "Cannot reinstate {entity}: it has no room"),
+        move=Refusal(NOT_CHECKED_IN, "Cannot move {entity}: it has no room to move from"),
     )
     def has_assigned_room(self) -> bool:
         return self.room is not None
