@@ -90,7 +90,7 @@ class BulkCheckInRequest(RequestBody):
         default=False,
         description="Give a booking with no room a READY_FOR_GUEST room: lowest floor, then "
         "lowest number; never one another booking of the request or another arrival today "
-        "holds.",
+        "holds, nor one scheduled out of order during the stay.",
     )
 
 

@@ -216,3 +216,26 @@ def test_turnover_tick_applies_what_is_due(desk_hotel: str):
     assert first.output == "out-of-order periods: 1 change(s)\n"
     assert room_status(201) == "OUT_OF_ORDER"
     assert CliRunner().invoke(app, ["tick"]).output == "out-of-order periods: 0 change(s)\n"
+
+
+def test_auto_assign_passes_over_a_room_going_out_of_order_during_the_stay(desk_hotel: str):
+    from workflows.services.bulk_check_in import CheckInRequestItem, bulk_check_in
+
+    schedule(101, "12-05", "12-05")  # BK-A1 stays the 3rd to the 5th (leaves that morning)
+    schedule(201, "12-04", "12-04")  # ... but is there on the 4th
+    result = bulk_check_in(
+        hotel_slug=HOTEL,
+        bookings=[CheckInRequestItem("BK-A1")],
+        auto_assign=True,
+        performed_by=DESK,
+        now=NOW,
+    )
+    assert [(a.booking_id, a.room_number) for a in result.assigned_rooms] == [("BK-A1", 101)]
+    result = bulk_check_in(
+        hotel_slug=HOTEL,
+        bookings=[CheckInRequestItem("BK-A3")],  # the 3rd to the 6th
+        auto_assign=True,
+        performed_by=DESK,
+        now=NOW,
+    )
+    assert [(a.booking_id, a.room_number) for a in result.assigned_rooms] == [("BK-A3", 305)]

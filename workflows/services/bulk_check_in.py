@@ -4,8 +4,8 @@ Each booking goes through `check_in_booking`, the single endpoint's service, in 
 savepoint of the request's one transaction: one booking's refusal is reported in `errors`
 and undoes nothing else. With `auto_assign`, a booking that names no room and has none
 gets a READY_FOR_GUEST room of the hotel, lowest floor first, then lowest number, never
-one another booking of the request names or holds, nor one held by another booking
-arriving today.
+one another booking of the request names or holds, one held by another booking arriving
+today, nor one scheduled out of order during the stay.
 
 Two bulk check-ins at once never give one room to two bookings: the room's check-in is a
 compare-and-set (READY_FOR_GUEST -> OCCUPIED), and auto-assign picks its room with
@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.models import Booking, Hotel, Room
+from storage.models import Booking, Hotel, OutOfOrderPeriod, Room
 from storage.timestamps import utc_now
 from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
@@ -33,6 +33,7 @@ from workflows.machines.errors import (
     DomainError,
 )
 from workflows.machines.hotel_day import hotel_today
+from workflows.machines.out_of_order_period import LIVE_PERIOD_STATUSES
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.check_in import check_in_booking
 from workflows.services.checkout import BookingRef
@@ -178,11 +179,11 @@ class _Job:
             outcome = self._service(ref, item.room_number)
             assert outcome.room is not None
             return outcome.room.room_number, False
-        return self._auto_assigned(ref), True
+        return self._auto_assigned(ref, record), True
 
-    def _auto_assigned(self, ref: BookingRef) -> int:
+    def _auto_assigned(self, ref: BookingRef, record: Booking) -> int:
         for _ in range(AUTO_ASSIGN_TRIES):
-            room = self._free_room()
+            room = self._free_room(record)
             if room is None:
                 break
             self.reserved.add(room.id)  # type: ignore[arg-type]
@@ -212,13 +213,20 @@ class _Job:
             uow=self.uow,
         )
 
-    def _free_room(self) -> Room | None:
+    def _free_room(self, record: Booking) -> Room | None:
         """The lowest-floor, lowest-numbered READY_FOR_GUEST room auto-assign may give,
-        skipping rooms another transaction has locked (PostgreSQL)."""
+        none scheduled out of order during the booking's stay, skipping rooms another
+        transaction has locked (PostgreSQL)."""
         floor = func.coalesce(Room.floor, Room.room_number / 100)
+        out_of_order = select(OutOfOrderPeriod.room_id).where(
+            col(OutOfOrderPeriod.status).in_(LIVE_PERIOD_STATUSES),
+            OutOfOrderPeriod.starts_on < record.departure_date,
+            OutOfOrderPeriod.ends_on >= record.arrival_date,
+        )
         query = select(Room).where(
             Room.hotel_id == self.hotel.id,
             Room.room_status == RoomTurnover.ready_for_guest.value,
+            col(Room.id).not_in(out_of_order),
         )
         if self.reserved:
             query = query.where(col(Room.id).not_in(self.reserved))
