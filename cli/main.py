@@ -12,6 +12,7 @@ import typer
 
 from cli.diagrams_command import diagrams
 from cli.errors import fail
+from cli.housekeeping_commands import housekeeping_app
 from cli.realtime_commands import outbox_app, relay
 from cli.staff_commands import create_staff, set_password, staff_app, token_app
 from cli.webhooks_commands import webhooks_app
@@ -25,6 +26,7 @@ app.command()(diagrams)
 app.command()(relay)
 app.command("create-staff")(create_staff)
 app.command("set-password")(set_password)
+app.add_typer(housekeeping_app, name="housekeeping")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(staff_app, name="staff")
 app.add_typer(token_app, name="token")

@@ -105,9 +105,7 @@ def test_room_transition_matrix(database: str, state: str, event: str) -> None:
         # The room's own row and event; its housekeeping tasks follow it
         # (tests/housekeeping) with rows of their own.
         room_log = [e for e in rows(TransitionLog) if e.entity_kind == "room"]
-        assert [(e.event, e.from_state, e.to_state) for e in room_log] == [
-            (event, state, expected)
-        ]
+        assert [(e.event, e.from_state, e.to_state) for e in room_log] == [(event, state, expected)]
         room_events = [e for e in rows(OutboxEvent) if e.event_name == "room-status-changed"]
         assert [e.payload["new_status"] for e in room_events] == [expected]
     else:

@@ -37,7 +37,11 @@ from workflows.machines.housekeeping_task import (
     credits_of,
     record_created,
 )
-from workflows.services.housekeeping_tasks import ROOM_FLAG_NAMES, change_flags
+from workflows.services.housekeeping_tasks import (
+    ROOM_FLAG_NAMES,
+    change_flags,
+    require_supervision,
+)
 from workflows.services.retries import retry_on_conflict
 from workflows.services.scope import hotel_scope
 
@@ -66,6 +70,7 @@ def plan_day(
     uow: UnitOfWork | None = None,
 ) -> PlanResult:
     """Plan `day` (the hotel's today at `now` by default) for the hotel `hotel_slug`."""
+    require_supervision(performed_by, "plan the day")
     with hotel_scope(hotel_slug, uow) as scope:
         ctx = scope.context(performed_by, PLAN_SOURCE)
         ctx.now = now or ctx.now

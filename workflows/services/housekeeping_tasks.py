@@ -19,7 +19,7 @@ from storage.models import (
     floor_of,
 )
 from storage.unit_of_work import UnitOfWork
-from workflows.machines.actors import Actor, Role
+from workflows.machines.actors import SUPERVISION, Actor, Role
 from workflows.machines.base import TransitionContext
 from workflows.machines.errors import (
     NOT_HOUSEKEEPING_STAFF,
@@ -51,6 +51,12 @@ HOUSEKEEPING_ROLES = (Role.HOUSEKEEPER, Role.SUPERVISOR, Role.MANAGER)
 ROOM_FLAG_NAMES = ("do_not_disturb", "make_up_room", "service_declined")
 
 
+def require_supervision(actor: Actor, what: str) -> None:
+    """Planning and assigning are a supervisor's (or manager's) work."""
+    if not actor.may_fire(SUPERVISION):
+        raise DomainError(f"A {actor.role.value} may not {what}", code=PERMISSION_DENIED)
+
+
 @dataclass(frozen=True)
 class TaskView:
     task: HousekeepingTask
@@ -59,6 +65,12 @@ class TaskView:
     priority: Priority
     # Events the caller may fire on the task now (guards and ownership evaluated).
     allowed_events: list[str]
+
+
+@dataclass(frozen=True)
+class DayTasks:
+    day: date
+    views: list[TaskView]
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -176,7 +188,7 @@ def list_tasks(
     status: str | None = None,
     assignee: str | None = None,
     uow: UnitOfWork | None = None,
-) -> list[TaskView]:
+) -> DayTasks:
     """The day's tasks (today in the hotel's time zone by default) in priority order;
     `assignee`: a username, or "me" for the caller's own."""
     with hotel_scope(hotel_slug, uow, write=False) as scope:
@@ -186,7 +198,8 @@ def list_tasks(
             assignee_id = actor.staff_id if actor.staff_id is not None else -1
         elif assignee is not None:
             assignee_id = _staff_id(scope, assignee)
-        return ordered_tasks(scope, day, actor, status=status, assignee_id=assignee_id)
+        views = ordered_tasks(scope, day, actor, status=status, assignee_id=assignee_id)
+        return DayTasks(day, views)
 
 
 def _staff_id(scope: HotelScope, username: str) -> int:
@@ -239,8 +252,9 @@ def assign_tasks(
     assignee: str | None,
     performed_by: Actor,
     uow: UnitOfWork | None = None,
-) -> list[TaskView]:
+) -> DayTasks:
     """Give the tasks to `assignee` (None: unassign them); all or none."""
+    require_supervision(performed_by, "assign tasks")
     with hotel_scope(hotel_slug, uow) as scope:
         staff = load_housekeeper(scope.session, scope.hotel, assignee) if assignee else None
         ctx = scope.context(performed_by, "housekeeping_assign")
@@ -249,7 +263,8 @@ def assign_tasks(
             task, room = load_task(scope.session, scope.hotel, task_id)
             _assign(ctx, task, room, staff)
             done.append((task, room))
-        return _views(scope, hotel_today(scope.hotel, ctx.now), performed_by, done)
+        day = hotel_today(scope.hotel, ctx.now)
+        return DayTasks(day, _views(scope, day, performed_by, done))
 
 
 def _assign(
@@ -272,9 +287,10 @@ def auto_assign(
     performed_by: Actor,
     day: date | None = None,
     uow: UnitOfWork | None = None,
-) -> list[TaskView]:
+) -> DayTasks:
     """Share the day's open, unassigned cleaning and stayover tasks among `housekeepers`
     (see `housekeeping_order.share_out`); inspections stay with the supervisors."""
+    require_supervision(performed_by, "assign tasks")
     with hotel_scope(hotel_slug, uow) as scope:
         ctx = scope.context(performed_by, "housekeeping_auto_assign")
         day = day or hotel_today(scope.hotel, ctx.now)
@@ -292,7 +308,7 @@ def auto_assign(
         shares = share_out(work, list(staff))
         for task, room in found:
             _assign(ctx, task, room, staff[shares[task.id]])  # type: ignore[index]
-        return _views(scope, day, performed_by, found)
+        return DayTasks(day, _views(scope, day, performed_by, found))
 
 
 # --- room flags ---------------------------------------------------------------------------------
@@ -315,13 +331,11 @@ def set_room_flags(
     uow: UnitOfWork | None = None,
 ) -> RoomFlagsView:
     """Set or clear a room's Do Not Disturb, make-up-room and service-declined flags for
-    today's service; audited (event `set_flags`) and sent as `room-flags-changed`."""
+    today's service; audited (event `set_flags`) and sent as `room-flags-changed`. Any
+    staff member may: the front desk takes the guest's call, housekeeping sees the sign."""
     with hotel_scope(hotel_slug, uow) as scope:
         room = scope.room(room_number)
         ctx = scope.context(performed_by, "room_flags_endpoint", note)
-        if not RoomTurnover.permits(performed_by, "start_cleaning"):
-            role = performed_by.role.value
-            raise DomainError(f"A {role} may not set housekeeping flags", code=PERMISSION_DENIED)
         change_flags(ctx, room, flags, event="set_flags")
         return RoomFlagsView(room, room_flags(room))
 
