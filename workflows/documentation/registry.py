@@ -19,7 +19,7 @@ from workflows.services.bulk_checkout import bulk_checkout
 from workflows.services.check_in import check_in_booking
 from workflows.services.checkout import checkout_booking
 from workflows.services.housekeeping import transition_room
-from workflows.services.housekeeping_tasks import assign_tasks, auto_assign, transition_task
+from workflows.services.housekeeping_tasks import transition_task
 
 
 class Firer(StrEnum):
@@ -75,7 +75,6 @@ def _task_fired_by() -> dict[str, FiredBy]:
         event: FiredBy(Firer.STAFF, (transition_task,))
         for event in HousekeepingTaskLifecycle.directly
     }
-    fired_by["assign"] = FiredBy(Firer.STAFF, (assign_tasks, auto_assign))
     fired_by["convert_to_departure"] = FiredBy(Firer.ROOM_MACHINE, (checkout_booking,))
     return fired_by
 

@@ -16,6 +16,7 @@ A driven event never drives back to the row that drove it (`TurnoverMachine.fire
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from statemachine import State
 
@@ -92,11 +93,6 @@ class HousekeepingTaskLifecycle(TurnoverMachine):
     cancel = cancelled.from_(
         open, in_progress, paused, cond=["may_be_cancelled"], on=["stamp_finished_at"]
     )
-    assign = (
-        open.to.itself(on=["set_assignee"])
-        | in_progress.to.itself(on=["set_assignee"])
-        | paused.to.itself(on=["set_assignee"])
-    )
     convert_to_departure = in_progress.to.itself(
         cond=["is_stayover"], on=["make_departure"]
     ) | paused.to.itself(cond=["is_stayover"], on=["make_departure"])
@@ -110,10 +106,9 @@ class HousekeepingTaskLifecycle(TurnoverMachine):
         "pass_inspection": SUPERVISION,
         "fail_inspection": SUPERVISION,
         "cancel": SUPERVISION,
-        "assign": SUPERVISION,
     }
-    # Events staff name on a task (its transitions endpoint); `assign` has its own endpoint
-    # and `convert_to_departure` follows a checkout.
+    # Events staff name on a task (its transitions endpoint); `convert_to_departure` follows
+    # a checkout. Assigning a task changes who does it, not its state: `record_assigned`.
     directly: ClassVar[tuple[str, ...]] = (
         "start",
         "pause",
@@ -154,11 +149,6 @@ class HousekeepingTaskLifecycle(TurnoverMachine):
         return task_ref(self.task, self.room)
 
     def realtime_event(self, event: str, old_status: str, new_status: str) -> tuple[str, dict]:
-        if event == "assign":
-            previous = self.related.get("previous_assignee")
-            return TASK_ASSIGNED, task_payload(
-                self.ctx, self.task, self.room, previous_assignee=previous
-            )
         more = {"event": event, "old_status": old_status, "source": self.ctx.source}
         return TASK_STATUS_CHANGED, task_payload(self.ctx, self.task, self.room, **more)
 
@@ -228,10 +218,6 @@ class HousekeepingTaskLifecycle(TurnoverMachine):
         """Do Not Disturb ends when someone starts working on the room."""
         self.room.do_not_disturb = False
 
-    def set_assignee(self) -> None:
-        assignee: Staff | None = self.related.get("assignee")
-        self.task.assignee_id = assignee.id if assignee else None
-
     def make_departure(self) -> None:
         """An early departure while the stayover is being cleaned: the work goes on as the
         room's departure cleaning."""
@@ -299,24 +285,33 @@ def open_task(
     room: Room,
     kind: str,
     service_date: date | None = None,
-    *,
-    plan_key: str | None = None,
 ) -> HousekeepingTask:
     """Create an OPEN task, recorded like a transition: a TransitionLog row (event
-    `create`, from "" to OPEN) and a `task-created` event, in the caller's transaction."""
+    `create`, from "" to OPEN) and a `task-created` event, in the caller's transaction.
+    One INSERT that is not an ORM flush: the session's pending rows (the audit and outbox
+    rows of the transition that opened it) still go out batched at the next flush. The
+    row returned is detached; `load_opened` gives the session's own when it must change."""
     task = HousekeepingTask(
         hotel_id=ctx.hotel.id,  # type: ignore[arg-type]
         room_id=room.id,  # type: ignore[arg-type]
         kind=kind,
         service_date=service_date or hotel_today(ctx.hotel, ctx.now),
+        status="OPEN",
         credits=credits_of(ctx.hotel, kind),
-        plan_key=plan_key,
         created_at=ctx.now,
+        notes="",
     )
-    ctx.session.add(task)
-    ctx.session.flush()
+    table = HousekeepingTask.__table__  # type: ignore[attr-defined]
+    values = task.model_dump(exclude={"id"})
+    task.id = ctx.execute_bulk(insert(table).values(values).returning(table.c.id)).scalar_one()
     record_created(ctx, task, room)
     return task
+
+
+def load_opened(ctx: TransitionContext, task: HousekeepingTask) -> HousekeepingTask:
+    found = ctx.session.get(HousekeepingTask, task.id)
+    assert found is not None
+    return found
 
 
 def record_created(ctx: TransitionContext, task: HousekeepingTask, room: Room) -> None:
@@ -348,9 +343,59 @@ def record_created(ctx: TransitionContext, task: HousekeepingTask, room: Room) -
     )
 
 
+def record_assigned(
+    ctx: TransitionContext,
+    task: HousekeepingTask,
+    room: Room,
+    assignee: str | None,
+    previous: str | None,
+) -> None:
+    """The audit row (event `assign`, the state unchanged) and the `task-assigned` event of
+    a task given to `assignee` (None: unassigned); the caller has written the change."""
+    ctx.session.add(
+        TransitionLog(
+            hotel_id=ctx.hotel.id,  # type: ignore[arg-type]
+            entity_kind=HousekeepingTaskLifecycle.entity_kind,
+            entity_id=task.id,  # type: ignore[arg-type]
+            entity_ref=task_ref(task, room),
+            event="assign",
+            from_state=task.status,
+            to_state=task.status,
+            actor=ctx.actor.username,
+            actor_id=ctx.actor.staff_id,
+            source=ctx.source,
+            note=ctx.note,
+            details={"assignee": assignee, "previous_assignee": previous},
+            created_at=ctx.now,
+        )
+    )
+    payload = task_event(
+        task_id=task.id,  # type: ignore[arg-type]
+        room_number=room.room_number,
+        kind=task.kind,
+        service_date=task.service_date.isoformat(),
+        status=task.status,
+        assignee=assignee,
+        flags=room_flags(room),
+        at=ctx.now,
+        previous_assignee=previous,
+    )
+    ctx.session.add(
+        OutboxEvent(
+            hotel_id=ctx.hotel.id,  # type: ignore[arg-type]
+            channel=hotel_channel(ctx.hotel.slug),
+            event_name=TASK_ASSIGNED,
+            payload=payload,
+            created_at=ctx.now,
+        )
+    )
+
+
 def active_tasks(ctx: TransitionContext, room: Room) -> list[HousekeepingTask]:
-    """The room's tasks still to be done (OPEN, IN_PROGRESS, PAUSED), oldest first, as the
-    database has them now."""
+    """The room's tasks still to be done (OPEN, IN_PROGRESS, PAUSED), oldest first. Every
+    status change is written at once (compare-and-set) and every task inserted at once, so
+    the query needs no flush of the session's pending rows first (they go out batched at
+    commit); tasks this session holds keep their pending changes (a finish time)."""
     query = (
         select(HousekeepingTask)
         .where(
@@ -358,9 +403,9 @@ def active_tasks(ctx: TransitionContext, room: Room) -> list[HousekeepingTask]:
             col(HousekeepingTask.status).in_(ACTIVE_TASK_STATUSES),
         )
         .order_by(col(HousekeepingTask.id))
-        .execution_options(populate_existing=True)
     )
-    return list(ctx.session.exec(query))
+    with ctx.session.no_autoflush:
+        return list(ctx.session.exec(query))
 
 
 # --- the room's tasks follow the room ---------------------------------------------------------
@@ -421,7 +466,8 @@ class _RoomTasks:
 
     def cleaning_started(self) -> None:
         cleaning = self.of_kinds(*CLEANING_KINDS)
-        task = cleaning[0] if cleaning else self.open(DEPARTURE)  # a room dirty before tasks
+        # A room dirty before tasks existed gets its departure task now.
+        task = cleaning[0] if cleaning else load_opened(self.ctx, self.open(DEPARTURE))
         if task.status == "OPEN":
             self.fire(task, "start")
 

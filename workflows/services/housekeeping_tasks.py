@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, or_, select
 
 from storage.models import (
@@ -25,11 +27,18 @@ from workflows.machines.errors import (
     NOT_HOUSEKEEPING_STAFF,
     PERMISSION_DENIED,
     STAFF_NOT_FOUND,
+    TRANSITION_NOT_ALLOWED,
+    ConcurrentTransition,
     DomainError,
     TaskNotFound,
+    TransitionRefused,
 )
 from workflows.machines.hotel_day import hotel_today
-from workflows.machines.housekeeping_task import INSPECTION, HousekeepingTaskLifecycle
+from workflows.machines.housekeeping_task import (
+    INSPECTION,
+    HousekeepingTaskLifecycle,
+    record_assigned,
+)
 from workflows.machines.realtime_events import (
     ROOM_FLAGS_CHANGED,
     hotel_channel,
@@ -170,11 +179,17 @@ def _views(
     arrivals = arrivals_on(scope.session, scope.hotel, day)
     names = staff_names(scope.session, {task.assignee_id for task, _ in found})
     ctx = scope.context(actor, "housekeeping_list")
+    # What the caller may send depends on the kind, the status and whose task it is only:
+    # one machine per combination, not per task.
+    allowed_for: dict[tuple[str, str, bool], list[str]] = {}
     views = []
     for task, room in found:
         priority = priority_of(task, room, arrivals.get(room.id))  # type: ignore[arg-type]
-        machine = HousekeepingTaskLifecycle(task, ctx, room=room)
-        allowed = machine.enabled_event_names()
+        key = (task.kind, task.status, task.assignee_id == actor.staff_id)
+        if key not in allowed_for:
+            machine = HousekeepingTaskLifecycle(task, ctx, room=room)
+            allowed_for[key] = machine.enabled_event_names()
+        allowed = allowed_for[key]
         views.append(TaskView(task, room, names.get(task.assignee_id), priority, allowed))  # type: ignore[arg-type]
     views.sort(key=lambda view: order_key(view.priority, view.task, view.room))
     return views
@@ -258,25 +273,42 @@ def assign_tasks(
     with hotel_scope(hotel_slug, uow) as scope:
         staff = load_housekeeper(scope.session, scope.hotel, assignee) if assignee else None
         ctx = scope.context(performed_by, "housekeeping_assign")
-        done = []
-        for task_id in dict.fromkeys(task_ids):
-            task, room = load_task(scope.session, scope.hotel, task_id)
-            _assign(ctx, task, room, staff)
-            done.append((task, room))
+        done = [
+            load_task(scope.session, scope.hotel, task_id) for task_id in dict.fromkeys(task_ids)
+        ]
+        _assign(ctx, done, staff)
         day = hotel_today(scope.hotel, ctx.now)
         return DayTasks(day, _views(scope, day, performed_by, done))
 
 
 def _assign(
-    ctx: TransitionContext, task: HousekeepingTask, room: Room, staff: Staff | None
+    ctx: TransitionContext, found: Sequence[tuple[HousekeepingTask, Room]], staff: Staff | None
 ) -> None:
-    if task.assignee_id == (staff.id if staff else None) and task.status in ACTIVE_TASK_STATUSES:
-        return  # already theirs: nothing to record
-    previous = staff_names(ctx.session, {task.assignee_id}).get(task.assignee_id)  # type: ignore[arg-type]
-    machine = HousekeepingTaskLifecycle(
-        task, ctx, room=room, assignee=staff, previous_assignee=previous
+    """Give the tasks to `staff` with one compare-and-set UPDATE (each task still open),
+    then an audit row and a `task-assigned` event per task that changed hands."""
+    new_id = staff.id if staff else None
+    for task, room in found:
+        if task.status not in ACTIVE_TASK_STATUSES:
+            label = HousekeepingTaskLifecycle(task, ctx, room=room).entity_label()
+            message = f"Cannot assign {label} while it is {task.status}"
+            raise TransitionRefused(message, code=TRANSITION_NOT_ALLOWED)
+    changing = [(task, room) for task, room in found if task.assignee_id != new_id]
+    if not changing:
+        return
+    ids = [task.id for task, _ in changing]
+    table = HousekeepingTask.__table__  # type: ignore[attr-defined]
+    claimed = ctx.execute_bulk(
+        update(table)
+        .where(table.c.id.in_(ids), table.c.status.in_(ACTIVE_TASK_STATUSES))
+        .values(assignee_id=new_id)
     )
-    machine.fire("assign")
+    if claimed.rowcount != len(ids):
+        raise ConcurrentTransition("A task changed while it was being assigned")
+    names = staff_names(ctx.session, {task.assignee_id for task, _ in changing})
+    for task, room in changing:
+        previous = names.get(task.assignee_id)  # type: ignore[arg-type]
+        set_committed_value(task, "assignee_id", new_id)  # written above
+        record_assigned(ctx, task, room, staff.username if staff else None, previous)
 
 
 @retry_on_conflict
@@ -306,8 +338,9 @@ def auto_assign(
             for task, room in found
         ]
         shares = share_out(work, list(staff))
-        for task, room in found:
-            _assign(ctx, task, room, staff[shares[task.id]])  # type: ignore[index]
+        for name, person in staff.items():
+            theirs = [(task, room) for task, room in found if shares[task.id] == name]  # type: ignore[index]
+            _assign(ctx, theirs, person)
         return DayTasks(day, _views(scope, day, performed_by, found))
 
 
