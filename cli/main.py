@@ -71,13 +71,24 @@ def demo(
             help="Then serve the API. The port is taken before any data is touched.",
         ),
     ] = False,
+    rooms: Annotated[
+        int,
+        typer.Option(
+            "--rooms",
+            min=0,
+            max=2000,
+            help="Grow the demo hotel to this many rooms (20 a floor, guests leaving and "
+            "staying, arrivals today) with a team of housekeepers: a housekeeping morning "
+            "to run (docs/housekeeping.md).",
+        ),
+    ] = 0,
 ) -> None:
     """Create the demo hotels (once) and print their staff's credentials and the docs URL.
 
     The credentials are the same on every run; a curl to try is printed too."""
     from cli.demo_command import run_demo
 
-    run_demo(host, port, serve=serve)
+    run_demo(host, port, serve=serve, rooms=rooms)
 
 
 @app.command()

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from tests.api.conftest import bearer, error, new_staff_token
-from tests.conftest import seed
+from tests.conftest import outbox, seed
 from tests.housekeeping.helpers import room_status
 
 HOTEL = "hotel-hk"
@@ -142,6 +142,9 @@ def test_a_supervisors_morning(client: TestClient, staff: dict[str, dict[str, st
     for item in shared.json()["items"]:
         by_person.setdefault(item["assignee"], set()).add(item["floor"])
     assert by_person == {"maria": {1}, "sean": {2}}
+    assigned = [payload for name, payload in outbox() if name == "task-assigned"]
+    assert len(assigned) == 6 and {p["previous_assignee"] for p in assigned} == {None}
+    assert {p["assignee"] for p in assigned} == {"maria", "sean"}
 
     mine = tasks(client, maria, assignee="me")
     assert [t["room_number"] for t in mine] == [101, 102, 103]

@@ -96,7 +96,7 @@ def _clear_old_flags(ctx: TransitionContext, day: date) -> int:
     return len(rooms)
 
 
-def _stayovers(ctx: TransitionContext, day: date) -> list[tuple[Room, str]]:
+def _stayovers(ctx: TransitionContext, day: date) -> list[tuple[Room, str, str]]:
     """In-house rooms whose guest stays past `day`."""
     query = (
         select(Room)
@@ -109,12 +109,13 @@ def _stayovers(ctx: TransitionContext, day: date) -> list[tuple[Room, str]]:
         )
         .distinct()
     )
-    return [(room, STAYOVER) for room in ctx.session.exec(query)]
+    return [(room, STAYOVER, "OPEN") for room in ctx.session.exec(query)]
 
 
-def _backlog(ctx: TransitionContext, day: date) -> list[tuple[Room, str]]:
-    """Rooms waiting for a cleaning or an inspection that no active task covers (rooms
-    made dirty before tasks existed, a seed file's dirty rooms)."""
+def _backlog(ctx: TransitionContext, day: date) -> list[tuple[Room, str, str]]:
+    """Rooms waiting for a cleaning or an inspection, or being cleaned, that no active task
+    covers (rooms in those states before tasks existed, a seed file's): a DEPARTURE task
+    (IN_PROGRESS for a room being cleaned) or an INSPECTION task."""
     active = select(HousekeepingTask.room_id).where(
         HousekeepingTask.hotel_id == ctx.hotel.id,
         col(HousekeepingTask.status).in_(ACTIVE_TASK_STATUSES),
@@ -122,15 +123,22 @@ def _backlog(ctx: TransitionContext, day: date) -> list[tuple[Room, str]]:
     )
     query = select(Room).where(
         Room.hotel_id == ctx.hotel.id,
-        col(Room.room_status).in_(("CHECKOUT_DIRTY", "CLEANED_UNINSPECTED")),
+        col(Room.room_status).in_(tuple(BACKLOG)),
         col(Room.id).not_in(active),
     )
-    kinds = {"CHECKOUT_DIRTY": DEPARTURE, "CLEANED_UNINSPECTED": INSPECTION}
-    return [(room, kinds[room.room_status]) for room in ctx.session.exec(query)]
+    return [(room, *BACKLOG[room.room_status]) for room in ctx.session.exec(query)]
+
+
+# room state -> (kind, status) of the task the plan gives a room in it that has none
+BACKLOG = {
+    "CHECKOUT_DIRTY": (DEPARTURE, "OPEN"),
+    "CLEANING_IN_PROGRESS": (DEPARTURE, "IN_PROGRESS"),
+    "CLEANED_UNINSPECTED": (INSPECTION, "OPEN"),
+}
 
 
 def _insert_planned(
-    ctx: TransitionContext, day: date, wanted: list[tuple[Room, str]]
+    ctx: TransitionContext, day: date, wanted: list[tuple[Room, str, str]]
 ) -> dict[str, int]:
     if not wanted:
         return {}
@@ -140,18 +148,18 @@ def _insert_planned(
             "room_id": room.id,
             "kind": kind,
             "service_date": day,
-            "status": "OPEN",
+            "status": status,
             "credits": credits_of(ctx.hotel, kind),
             "plan_key": f"{kind}:{day.isoformat()}",
             "created_at": ctx.now,
             "notes": "",
         }
-        for room, kind in wanted
+        for room, kind, status in wanted
     ]
     table = HousekeepingTask.__table__  # type: ignore[attr-defined]
     inserted_ids = ctx.session.execute(_insert_once(ctx.session, table).values(values)).scalars()
     ids = list(inserted_ids)
-    rooms = {room.id: room for room, _ in wanted}
+    rooms = {room.id: room for room, _, _ in wanted}
     created: dict[str, int] = {}
     if ids:
         query = select(HousekeepingTask).where(col(HousekeepingTask.id).in_(ids))
