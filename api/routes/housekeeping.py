@@ -21,6 +21,7 @@ from api.responses import BODY_ERRORS, error_responses
 from api.routing import SlashOptionalRouter
 from api.schemas import MAX_DB_INT
 from api.unit_of_work import RequestUnitOfWork
+from workflows.machines.errors import VALIDATION_ERROR, DomainError
 from workflows.services.housekeeping_plan import plan_day
 from workflows.services.housekeeping_tasks import (
     DayTasks,
@@ -35,6 +36,7 @@ router = SlashOptionalRouter(tags=["housekeeping"])
 
 HOUSEKEEPING = "/api/staff/hotels/{hotel_slug}/housekeeping/"
 TASK = HOUSEKEEPING + "tasks/{task_id}/"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 TaskId = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="The task's id (task list).")]
 TaskStatus = Literal["OPEN", "IN_PROGRESS", "PAUSED", "DONE", "FAILED", "SKIPPED", "CANCELLED"]
 
@@ -89,7 +91,10 @@ def get_tasks(
     hotel_slug: str,
     member: HotelStaff,
     uow: RequestUnitOfWork,
-    date: Annotated[Date | None, Query(description="Service day; the hotel's today")] = None,
+    date: Annotated[
+        str | None,
+        Query(pattern=DATE_PATTERN, description="Service day, YYYY-MM-DD; the hotel's today"),
+    ] = None,
     status: Annotated[TaskStatus | None, Query()] = None,
     assignee: Annotated[
         str | None, Query(max_length=150, description="A username, or `me`")
@@ -98,7 +103,7 @@ def get_tasks(
     found = list_tasks(
         hotel_slug=hotel_slug,
         actor=member.actor,
-        day=date,
+        day=_service_day(date),
         status=status,
         assignee=assignee,
         uow=uow,
@@ -151,6 +156,15 @@ def post_room_flags(
         uow=uow,
     )
     return RoomFlags.of(view)
+
+
+def _service_day(value: str | None) -> Date | None:
+    if value is None:
+        return None
+    try:
+        return Date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(f"{value} is not a date", code=VALIDATION_ERROR) from None
 
 
 def _task_list(found: DayTasks) -> TaskList:
