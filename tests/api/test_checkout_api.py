@@ -34,7 +34,11 @@ def test_checkout_answers_with_the_seed_shape(client: TestClient, staff: Headers
             **seeded_stay(body["booking"]),
         },
     }
-    assert [name for name, _ in outbox()] == ["booking-checked-out", "room-status-changed"]
+    assert [name for name, _ in outbox()] == [
+        "booking-checked-out",
+        "room-status-changed",
+        "task-created",  # the room's departure cleaning
+    ]
     assert all(guest.room_id is None for guest in rows(Guest))
 
 

@@ -165,6 +165,8 @@ def test_turnover_diagrams_writes_pages_and_svgs(tmp_path: Path) -> None:
         "booking-lifecycle.md",
         "booking-lifecycle.svg",
         "error-codes.md",
+        "housekeeping-task.md",
+        "housekeeping-task.svg",
         "index.md",
         "out-of-order-period.md",
         "out-of-order-period.svg",

@@ -12,6 +12,7 @@ from typing import Any
 
 from workflows.machines.base import TurnoverMachine
 from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.housekeeping_task import HousekeepingTaskLifecycle
 from workflows.machines.out_of_order_period import OutOfOrderPeriodMachine
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.booking_changes import cancel_booking, mark_no_show
@@ -21,6 +22,7 @@ from workflows.services.check_in import check_in_booking
 from workflows.services.checkout import checkout_booking
 from workflows.services.front_desk import move_booking, reinstate_booking, revert_check_in
 from workflows.services.housekeeping import transition_room
+from workflows.services.housekeeping_tasks import transition_task
 from workflows.services.out_of_order import (
     apply_due_periods,
     cancel_period,
@@ -34,6 +36,7 @@ class Firer(StrEnum):
     SUPERUSER = "superuser"  # superusers only (a guard checks it)
     BOOKING_SERVICES = "booking services"  # fired by a booking's check-in or checkout
     SCHEDULER = "scheduler and supervisors"  # the scheduler on the day; staff early or late
+    ROOM_MACHINE = "the room machine"  # follows its room (a checkout, a room event)
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,20 @@ def _period_fired_by() -> dict[str, FiredBy]:
     }
 
 
+def _task_fired_by() -> dict[str, FiredBy]:
+    fired_by = {
+        event: FiredBy(Firer.STAFF, (transition_task,))
+        for event in HousekeepingTaskLifecycle.directly
+    }
+    fired_by["convert_to_departure"] = FiredBy(Firer.ROOM_MACHINE, (checkout_booking,))
+    return fired_by
+
+
 MACHINES: tuple[RegisteredMachine, ...] = (
     RegisteredMachine("booking-lifecycle", BookingLifecycle, _booking_fired_by()),
     RegisteredMachine("room-turnover", RoomTurnover, _room_fired_by()),
     RegisteredMachine("out-of-order-period", OutOfOrderPeriodMachine, _period_fired_by()),
+    RegisteredMachine("housekeeping-task", HousekeepingTaskLifecycle, _task_fired_by()),
 )
 
 
