@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from storage.models import (
     Booking,
+    HousekeepingTask,
     Conversation,
     Guest,
     GuestChatSession,
@@ -269,12 +270,15 @@ def test_a_room_move_takes_everything_of_the_stay_along(desk_hotel: str):
     assert [c.room_id for c in rows(Conversation)] == [new.id]
     orders = {o.status: o.room_id for o in rows(RoomServiceOrder)}
     assert orders == {"OPEN": new.id, "COMPLETED": old.id}  # billing history stays
-    events = outbox()
+    events = [(name, payload) for name, payload in outbox() if not name.startswith("task-")]
     assert [name for name, _ in events] == [
         "booking-room-moved",
         "room-status-changed",
         "room-status-changed",
     ]
+    # Housekeeping sees a departure from the old room, as after a checkout.
+    tasks = [(t.room_id, t.kind, t.status) for t in rows(HousekeepingTask)]
+    assert tasks == [(old.id, "DEPARTURE", "OPEN")]
     assert {k: v for k, v in events[0][1].items() if k != "timestamp"} == {
         "booking_id": "BK-IN",
         "from_room_number": 110,
@@ -284,7 +288,7 @@ def test_a_room_move_takes_everything_of_the_stay_along(desk_hotel: str):
         (110, "CHECKOUT_DIRTY"),
         (305, "OCCUPIED"),
     ]
-    notes = [e.note for e in rows(TransitionLog)]
+    notes = [e.note for e in rows(TransitionLog) if e.entity_kind in ("booking", "room")]
     assert notes == ["room move of booking BK-IN from room 110 to room 305: shower broken"] * 3
     assert "shower broken" in left.turnover_notes
 
@@ -350,7 +354,13 @@ def test_reinstate_a_wrong_checkout(desk_hotel: str):
     # What the checkout deleted stays deleted.
     assert rows(GuestChatSession) == [] and rows(Conversation) == []
     assert [o.status for o in rows(RoomServiceOrder)] == ["COMPLETED"]
-    assert [name for name, _ in outbox()][-2:] == ["booking-reinstated", "room-status-changed"]
+    assert [name for name, _ in outbox()][-3:] == [
+        "booking-reinstated",
+        "room-status-changed",
+        "task-status-changed",
+    ]
+    # The departure cleaning the checkout opened is called off: the guest is back.
+    assert [(t.kind, t.status) for t in rows(HousekeepingTask)] == [("DEPARTURE", "CANCELLED")]
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def test_the_scheduler_starts_and_ends_a_period_on_the_hotels_days(desk_hotel: s
     assert ticks(at(6, 23, 59)) == 0
     assert ticks(at(7, 0, 0)) == 1
     assert (period_status(period.id), room_status(201)) == ("ENDED", "CHECKOUT_DIRTY")
-    events = [name for name, _ in outbox()]
+    events = [name for name, _ in outbox() if not name.startswith("task-")]
     assert events == [
         "out-of-order-period-started",
         "room-status-changed",

@@ -186,4 +186,4 @@ def test_turnover_diagrams_without_graphviz_explains_and_writes_the_pages(
     result = CliRunner().invoke(app, ["diagrams", "--output", str(output)])
     assert result.exit_code == 0, result.output
     assert "Graphviz" in result.output and "apt-get install graphviz" in result.output
-    assert sorted(path.suffix for path in output.iterdir()) == [".md"] * 5
+    assert sorted(path.suffix for path in output.iterdir()) == [".md"] * 6
