@@ -9,10 +9,10 @@ from sqlmodel import select
 
 from storage.models import (
     Booking,
-    HousekeepingTask,
     Conversation,
     Guest,
     GuestChatSession,
+    HousekeepingTask,
     Room,
     RoomServiceOrder,
     TransitionLog,
