@@ -35,9 +35,9 @@ def upgrade() -> None:
         sa.Column("assignee_id", sa.Integer(), sa.ForeignKey("staff.id"), nullable=True),
         sa.Column("credits", sa.Float(), nullable=False),
         sa.Column("plan_key", sa.String(length=32), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("started_at", sa.DateTime(), nullable=True),
-        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.UniqueConstraint("room_id", "plan_key", name="uq_housekeepingtask_room_plan_key"),
     )
