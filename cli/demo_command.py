@@ -41,9 +41,9 @@ def run_server(sock: socket.socket, host: str, port: int, workers: int = 1) -> N
     options = {"factory": True, "host": host, "port": port, "workers": workers, **SERVER_OPTIONS}
     if workers > 1:
         sock.close()
-        uvicorn.run("api.app:create_app", **options)  # type: ignore[arg-type]
+        uvicorn.run("web.app:create_app", **options)  # type: ignore[arg-type]
         return
-    server = uvicorn.Server(uvicorn.Config("api.app:create_app", **options))  # type: ignore[arg-type]
+    server = uvicorn.Server(uvicorn.Config("web.app:create_app", **options))  # type: ignore[arg-type]
     server.run(sockets=[sock])
     if not server.started:
         sys.exit(3)  # uvicorn's "startup failed" status

@@ -1,0 +1,212 @@
+"""The board (web/): every room of a hotel with its state, one room opened with its booking,
+its last transitions and what the signed-in member may do to it, and doing it.
+
+Reads are one read-only transaction each. An action is fired through the same services as
+the API: housekeeping events through `transition_room`, a checkout through
+`checkout_booking` (the one checkout; a ghost room's through bulk checkout, which clears
+it), a check-in through `check_in_booking`, a forced checkout through destructive bulk
+checkout (superusers only).
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from storage.models import Booking, Guest, Hotel, Room, TransitionLog
+from storage.unit_of_work import UnitOfWork
+from workflows.machines.actors import Actor
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.errors import DomainError, TransitionRefused
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.bulk_checkout import bulk_checkout
+from workflows.services.check_in import check_in_booking
+from workflows.services.checkout import BookingRef, checkout_booking
+from workflows.services.hotel_calendar import room_floor
+from workflows.services.housekeeping import RoomRef, transition_room
+from workflows.services.scope import hotel_scope
+
+SOURCE = "staff_board"
+HISTORY_LENGTH = 8
+ROOM_STATES: tuple[str, ...] = tuple(state.value for state in RoomTurnover.states)
+IN_HOUSE = BookingLifecycle.checked_in.value
+ARRIVING = BookingLifecycle.confirmed.value
+
+
+@dataclass(frozen=True)
+class RoomTile:
+    room_number: int
+    status: str
+    floor: int
+    booking_id: str | None  # the booking in house, if any
+
+
+@dataclass(frozen=True)
+class Board:
+    hotel: Hotel
+    tiles: list[RoomTile]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rooms per state, every state listed (in the machine's order), zeros too."""
+        counted = Counter(tile.status for tile in self.tiles)
+        return {state: counted.get(state, 0) for state in ROOM_STATES}
+
+    @property
+    def floors(self) -> list[tuple[int, list[RoomTile]]]:
+        by_floor: dict[int, list[RoomTile]] = {}
+        for tile in self.tiles:
+            by_floor.setdefault(tile.floor, []).append(tile)
+        return sorted(by_floor.items())
+
+
+@dataclass(frozen=True)
+class BookingSummary:
+    booking_id: str
+    status: str
+    guests: list[str]
+    checked_in_at: object = None
+
+
+@dataclass(frozen=True)
+class RoomPanel:
+    """One room as the board opens it, for the member asking."""
+
+    hotel: Hotel
+    room: Room
+    floor: int
+    in_house: BookingSummary | None
+    arriving: BookingSummary | None
+    history: list[TransitionLog]
+    actions: list[str] = field(default_factory=list)
+
+
+def hotel_board(hotel_slug: str, uow: UnitOfWork | None = None) -> Board:
+    with hotel_scope(hotel_slug, uow, write=False) as scope:
+        rooms = list(
+            scope.session.exec(
+                select(Room).where(Room.hotel_id == scope.hotel.id).order_by(col(Room.room_number))
+            )
+        )
+        in_house = {
+            room_id: booking_id
+            for room_id, booking_id in scope.session.exec(
+                select(Booking.assigned_room_id, Booking.booking_id).where(
+                    Booking.hotel_id == scope.hotel.id, Booking.status == IN_HOUSE
+                )
+            )
+        }
+        tiles = [
+            RoomTile(room.room_number, room.room_status, room_floor(room), in_house.get(room.id))
+            for room in rooms
+        ]
+        return Board(scope.hotel, tiles)
+
+
+def room_panel(
+    hotel_slug: str, room_number: int, actor: Actor, uow: UnitOfWork | None = None
+) -> RoomPanel:
+    with hotel_scope(hotel_slug, uow, write=False) as scope:
+        room = scope.room(room_number)
+        machine = RoomTurnover(room, scope.context(actor, source="room_detail"))
+        in_house = _booking_of(scope.session, room, IN_HOUSE)
+        arriving = _booking_of(scope.session, room, ARRIVING)
+        history = list(
+            scope.session.exec(
+                select(TransitionLog)
+                .where(
+                    TransitionLog.hotel_id == scope.hotel.id,
+                    TransitionLog.entity_kind == RoomTurnover.entity_kind,
+                    TransitionLog.entity_id == room.id,
+                )
+                .order_by(col(TransitionLog.id).desc())
+                .limit(HISTORY_LENGTH)
+            )
+        )
+        actions = [
+            event
+            for event in machine.enabled_event_names()
+            if event != "check_in" or arriving is not None  # a check-in needs its booking
+        ]
+        return RoomPanel(
+            scope.hotel,
+            room,
+            room_floor(room),
+            _summary(scope.session, in_house),
+            _summary(scope.session, arriving),
+            history,
+            actions,
+        )
+
+
+def perform_room_action(hotel_slug: str, room_number: int, event: str, actor: Actor) -> RoomPanel:
+    """Fire `event` on the room the way the API would, then return the room as it is now.
+    An event the member may not fire here is refused by the machine, as over the API."""
+    if event in RoomTurnover.directly:
+        transition_room(
+            room=RoomRef(hotel_slug, room_number), event=event, performed_by=actor, source=SOURCE
+        )
+    elif event in ("check_out", "check_in"):
+        _fire_on_booking(hotel_slug, room_number, event, actor)
+    elif event == "force_checkout":
+        _bulk_checkout_room(hotel_slug, room_number, actor, destructive=True)
+    else:
+        raise TransitionRefused(
+            f"'{event}' is not something the board does to a room", code="TRANSITION_NOT_ALLOWED"
+        )
+    return room_panel(hotel_slug, room_number, actor)
+
+
+def _fire_on_booking(hotel_slug: str, room_number: int, event: str, actor: Actor) -> None:
+    status = IN_HOUSE if event == "check_out" else ARRIVING
+    with hotel_scope(hotel_slug, write=False) as scope:
+        room = scope.room(room_number)
+        booking = _booking_of(scope.session, room, status)
+    if booking is None and event == "check_out":
+        # A ghost room (occupied, nobody in house): bulk checkout clears it, with a note.
+        _bulk_checkout_room(hotel_slug, room_number, actor, destructive=False)
+        return
+    if booking is None:
+        raise TransitionRefused(
+            f"Room {room_number} has no confirmed booking to check in", code="CHECKIN_FAILED"
+        )
+    ref = BookingRef(hotel_slug, booking.booking_id)
+    if event == "check_out":
+        checkout_booking(booking=ref, performed_by=actor, source=SOURCE)
+    else:
+        check_in_booking(booking=ref, performed_by=actor, source=SOURCE)
+
+
+def _bulk_checkout_room(hotel_slug: str, room_number: int, actor: Actor, *, destructive: bool):  # type: ignore[no-untyped-def]
+    with hotel_scope(hotel_slug, write=False) as scope:
+        room_id = scope.room(room_number).id
+    result = bulk_checkout(
+        hotel_slug=hotel_slug,
+        room_ids=[room_id],  # type: ignore[list-item]
+        performed_by=actor,
+        destructive=destructive,
+        source=SOURCE,
+    )
+    if result.errors:
+        error = result.errors[0]
+        raise DomainError(error.message, code=error.code)
+    if result.skipped:
+        raise TransitionRefused(result.skipped[0].reason, code="CHECKOUT_FAILED")
+
+
+def _booking_of(session: Session, room: Room, status: str) -> Booking | None:
+    return session.exec(
+        select(Booking)
+        .where(Booking.assigned_room_id == room.id, Booking.status == status)
+        .order_by(col(Booking.id))
+    ).first()
+
+
+def _summary(session: Session, booking: Booking | None) -> BookingSummary | None:
+    if booking is None:
+        return None
+    guests = session.exec(
+        select(Guest).where(Guest.booking_id == booking.id).order_by(col(Guest.id))
+    )
+    names = [f"{guest.first_name} {guest.last_name}".strip() for guest in guests]
+    return BookingSummary(booking.booking_id, booking.status, names, booking.checked_in_at)
