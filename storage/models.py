@@ -149,6 +149,7 @@ class TransitionLog(SQLModel, table=True):
         Index(
             "ix_transitionlog_hotel_event_created",
             "hotel_id",
+            "entity_kind",
             "event",
             "created_at",
             "entity_id",

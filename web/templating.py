@@ -35,7 +35,7 @@ PAGE_HEADERS = {
 STATUS_LABELS = {
     "READY_FOR_GUEST": "Ready for guest",
     "OCCUPIED": "Occupied",
-    "CHECKOUT_DIRTY": "Dirty (checked out)",
+    "CHECKOUT_DIRTY": "Dirty",
     "CLEANING_IN_PROGRESS": "Cleaning",
     "CLEANED_UNINSPECTED": "Cleaned, to inspect",
     "OUT_OF_ORDER": "Out of order",

@@ -87,7 +87,7 @@ def test_a_post_without_the_csrf_token_is_refused(browser_client: TestClient) ->
     )
     assert foreign.status_code == 403
     room = browser_client.get(f"{BOARD}/rooms/104")
-    assert "Dirty (checked out)" in room.text  # nothing happened
+    assert 'data-status="CHECKOUT_DIRTY"' in room.text  # nothing happened
 
 
 def test_a_post_with_the_token_goes_through(browser_client: TestClient) -> None:

@@ -44,7 +44,7 @@ def upgrade() -> None:
     op.create_index(
         ANALYTICS_INDEX,
         "transitionlog",
-        ["hotel_id", "event", "created_at", "entity_id", "id"],
+        ["hotel_id", "entity_kind", "event", "created_at", "entity_id", "id"],
         unique=False,
     )
 
