@@ -16,7 +16,17 @@ from api.log_redaction import redact_tokens_in_access_log
 from api.realtime import pusher_auth, sse
 from api.realtime.lifespan import realtime_lifespan
 from api.request_checks import check_request
-from api.routes import bookings, bulk_checkout, checkout, health, rooms, staff, webhooks, workflows
+from api.routes import (
+    analytics,
+    bookings,
+    bulk_checkout,
+    checkout,
+    health,
+    rooms,
+    staff,
+    webhooks,
+    workflows,
+)
 from storage.database import prepare_database
 
 ROUTERS = (
@@ -30,6 +40,7 @@ ROUTERS = (
     workflows,
     staff,
     webhooks,
+    analytics,
 )
 
 

@@ -10,11 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from storage.models import Hotel, Room, TransitionLog
+from workflows.machines.actors import Actor, Role
+from workflows.machines.errors import DomainError
 from storage.unit_of_work import UnitOfWork
 from workflows.services import analytics
 from workflows.services.analytics import InvalidPeriod, turnover_analytics
 
 DUBLIN = ZoneInfo("Europe/Dublin")
+MAEVE = Actor(username="maeve", role=Role.MANAGER)
 HOTEL = "hotel-analytics"
 
 
@@ -102,7 +105,9 @@ def test_figures_around_a_dst_change(database: str, dublin: None) -> None:
     # a booking's checkout is no room's turnover
     write_log([(room[1], "check_out", local("2025-03-30 10:00"), "fiona")], kind="booking")
 
-    figures = turnover_analytics(HOTEL, first=date(2025, 3, 29), last=date(2025, 3, 30))
+    figures = turnover_analytics(
+        HOTEL, actor=MAEVE, first=date(2025, 3, 29), last=date(2025, 3, 30)
+    )
 
     assert figures.timezone == "Europe/Dublin" and figures.check_in_time == time(15, 0)
     day29, day30 = figures.days
@@ -137,20 +142,30 @@ def test_the_check_in_time_decides_ready(database: str, dublin: None) -> None:
         ]
     )
     day = date(2025, 6, 1)
-    assert turnover_analytics(HOTEL, first=day, last=day).days[0].ready_by_check_in == 1
-    early = turnover_analytics(HOTEL, first=day, last=day, check_in_time=time(14, 0))
+    assert (
+        turnover_analytics(HOTEL, actor=MAEVE, first=day, last=day).days[0].ready_by_check_in == 1
+    )
+    early = turnover_analytics(HOTEL, actor=MAEVE, first=day, last=day, check_in_time=time(14, 0))
     assert early.days[0].ready_by_check_in == 0 and early.ready_rate == 0.0
 
 
 def test_a_period_is_checked(database: str) -> None:
     make_hotel(1)
     with pytest.raises(InvalidPeriod, match="starts"):
-        turnover_analytics(HOTEL, first=date(2025, 2, 2), last=date(2025, 2, 1))
+        turnover_analytics(HOTEL, actor=MAEVE, first=date(2025, 2, 2), last=date(2025, 2, 1))
     with pytest.raises(InvalidPeriod, match="at most 366 days"):
-        turnover_analytics(HOTEL, first=date(2024, 1, 1), last=date(2025, 6, 1))
-    empty = turnover_analytics(HOTEL, last=date(2025, 6, 30), today=date(2025, 6, 30))
+        turnover_analytics(HOTEL, actor=MAEVE, first=date(2024, 1, 1), last=date(2025, 6, 1))
+    empty = turnover_analytics(HOTEL, actor=MAEVE, last=date(2025, 6, 30), today=date(2025, 6, 30))
     assert empty.period.first == date(2025, 6, 1) and len(empty.days) == 30
     assert empty.turnover == analytics.Spread() and empty.inspection_failure_rate is None
+
+
+def test_only_supervisors_and_managers_read_them(database: str) -> None:
+    make_hotel(1)
+    for role in (Role.FRONT_DESK, Role.HOUSEKEEPER):
+        with pytest.raises(DomainError, match="for supervisors and managers"):
+            turnover_analytics(HOTEL, actor=Actor(username="x", role=role))
+    assert turnover_analytics(HOTEL, actor=Actor(username="s", role=Role.SUPERVISOR)).days
 
 
 def test_utc_offsets_name_each_change() -> None:
@@ -225,7 +240,7 @@ def test_random_log_agrees_with_a_plain_reading(database: str, dublin: None) -> 
     entries = random_log(room_ids, days=14, seed=15)
     write_log(entries)
     first, last = date(2025, 10, 21), date(2025, 11, 1)  # the clocks go back on 26 October
-    figures = turnover_analytics(HOTEL, first=first, last=last)
+    figures = turnover_analytics(HOTEL, actor=MAEVE, first=first, last=last)
     departures, minutes = expected_turnovers(entries, first, last)
     for day in figures.days:
         assert day.departures == departures.get(day.day, 0), day.day

@@ -44,10 +44,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import TransitionLog
 from storage.unit_of_work import UnitOfWork
-from workflows.machines.errors import DomainError
+from workflows.machines.actors import Actor, Role
+from workflows.machines.errors import PERMISSION_DENIED, DomainError
 from workflows.services.hotel_calendar import hotel_check_in_time, hotel_timezone
 from workflows.services.scope import hotel_scope
 
+ANALYTICS_READERS = (Role.SUPERVISOR, Role.MANAGER)
 MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
 # A turnover whose room is not ready within this long after its checkout is counted as a
@@ -175,15 +177,25 @@ class TurnoverAnalytics:
         return self.ready_by_check_in / self.departures if self.departures else None
 
 
+def may_read_analytics(actor: Actor) -> bool:
+    """Supervisors and managers (and superusers): the figures name each housekeeper."""
+    return actor.may_fire(ANALYTICS_READERS)
+
+
 def turnover_analytics(
     hotel_slug: str,
     *,
+    actor: Actor,
     first: date | None = None,
     last: date | None = None,
     check_in_time: time | None = None,
     today: date | None = None,
     uow: UnitOfWork | None = None,
 ) -> TurnoverAnalytics:
+    if not may_read_analytics(actor):
+        raise DomainError(
+            "Turnover analytics are for supervisors and managers", code=PERMISSION_DENIED
+        )
     with hotel_scope(hotel_slug, uow, write=False) as scope:
         zone = hotel_timezone(scope.hotel)
         period = period_of(first, last, zone, today)
