@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bench import (
+    analytics,
     bulk_scaling,
     engine_overhead,
     http_load,
@@ -25,7 +26,7 @@ from bench.databases import postgres_base_url
 from bench.stats import RESULTS_PATH, ScenarioResult, write_results
 
 # "http" also measures memory (scenario 5)
-SCENARIOS = ("engine", "http", "bulk", "relay", "seed", "idle", "webhooks")
+SCENARIOS = ("engine", "http", "bulk", "relay", "seed", "idle", "webhooks", "analytics")
 
 
 def machine() -> dict[str, str]:
@@ -77,6 +78,8 @@ def main() -> int:
             produced = [large_seed.run(args.quick)]
         elif name == "idle":
             produced = [idle_cpu.run(args.quick)]
+        elif name == "analytics":
+            produced = [analytics.run(args.quick)]
         else:
             produced = [webhook_fanout.run(args.quick)]
         for result in produced:

@@ -154,6 +154,16 @@ class TransitionLog(SQLModel, table=True):
             "created_at",
             "entity_id",
             "id",
+            "actor",
+        ),
+        # ... and a room's next or previous transition, from the row at hand.
+        Index(
+            "ix_transitionlog_entity_timeline",
+            "entity_kind",
+            "entity_id",
+            "id",
+            "event",
+            "created_at",
         ),
     )
 

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from storage.models import Hotel, Room, TransitionLog
+from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor, Role
 from workflows.machines.errors import DomainError
-from storage.unit_of_work import UnitOfWork
 from workflows.services import analytics
 from workflows.services.analytics import InvalidPeriod, turnover_analytics
 
@@ -188,28 +188,30 @@ def percentile_cont(values: list[float], p: float) -> float:
 
 
 def random_log(room_ids: list[int], days: int, seed: int) -> list[tuple[int, str, datetime, str]]:
-    """Turnovers of random lengths, some inspections failed, some never finished."""
+    """Turnovers of random lengths, some inspections failed; a room whose cleaning is
+    never finished stays so (the machine lets nobody check it in again)."""
     rng = random.Random(seed)
     start = utc("2025-10-20 00:00")
     entries = []
     for room_id in room_ids:
         moment = start + timedelta(minutes=rng.randint(0, 600))
-        while moment < start + timedelta(days=days):
+        abandoned = False
+        while moment < start + timedelta(days=days) and not abandoned:
             entries.append((room_id, "check_out", moment, "fiona"))
-            for attempt in range(rng.choice([1, 1, 1, 2])):
+            for attempt in range(3):  # cleaned until it passes (the third time does)
                 moment += timedelta(minutes=rng.randint(5, 300))
                 who = rng.choice(["hugh", "nora", "aoife"])
                 entries.append((room_id, "start_cleaning", moment, who))
-                if rng.random() < 0.1:
-                    break  # never finished
+                if rng.random() < 0.03:
+                    abandoned = True
+                    break
                 moment += timedelta(minutes=rng.randint(10, 90))
                 entries.append((room_id, "finish_cleaning", moment, who))
                 moment += timedelta(minutes=rng.randint(5, 120))
-                last = attempt == 1 or rng.random() < 0.8
-                entries.append(
-                    (room_id, "pass_inspection" if last else "fail_inspection", moment, "s")
-                )
-                if last:
+                passed = attempt == 2 or rng.random() < 0.8
+                event = "pass_inspection" if passed else "fail_inspection"
+                entries.append((room_id, event, moment, "s"))
+                if passed:
                     break
             moment += timedelta(hours=rng.randint(2, 60))
     entries.sort(key=lambda entry: entry[2])
