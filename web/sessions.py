@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from web.refusals import PageError, SignInRequired
 from workflows.machines.actors import Actor
 from workflows.machines.errors import CSRF_TOKEN_INVALID, PERMISSION_DENIED
+from workflows.services.analytics import may_read_analytics
 from workflows.services.board_sessions import (
     SESSION_COOKIE,
     SignedIn,
@@ -74,6 +75,10 @@ class PageUser:
     @property
     def actor(self) -> Actor:
         return Actor.from_staff(self.session.staff)
+
+    @property
+    def may_read_analytics(self) -> bool:
+        return may_read_analytics(self.actor)
 
 
 def session_of(request: Request) -> PageUser | None:

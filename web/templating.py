@@ -87,7 +87,27 @@ def local_time(moment: datetime | None, hotel: Hotel, pattern: str = "%d %b %H:%
     return moment.astimezone(hotel_timezone(hotel)).strftime(pattern)
 
 
+NOTHING_MEASURED = "\u2013"  # an en dash
+
+
+def duration(minutes: float | None) -> str:
+    """42.5 -> "43 min", 130 -> "2 h 10 min", None -> an en dash (nothing measured)."""
+    if minutes is None:
+        return NOTHING_MEASURED
+    whole = round(minutes)
+    if whole < 60:
+        return f"{whole} min"
+    hours, rest = divmod(whole, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def percent(fraction: float | None) -> str:
+    return NOTHING_MEASURED if fraction is None else f"{fraction * 100:.0f}%"
+
+
 templates.env.globals.update(
+    duration=duration,
+    percent=percent,
     static=static_url,
     status_label=status_label,
     event_label=event_label,
