@@ -33,9 +33,7 @@ def write_history(
         rows.extend(_room_history(rng, room, until - timedelta(days=days), until))
     rows.sort(key=lambda row: row["created_at"])
     if rows:
-        session.execute(
-            insert(TransitionLog), [{"hotel_id": hotel.id, **row} for row in rows]
-        )
+        session.execute(insert(TransitionLog), [{"hotel_id": hotel.id, **row} for row in rows])
     return len(rows)
 
 

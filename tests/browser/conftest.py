@@ -70,13 +70,14 @@ class OfflineBrowsing:
         return page
 
 
+# Both take `server`, so that their pages (and event streams) close before it stops.
 @pytest.fixture
-def browsing(browser: Any) -> Iterator[OfflineBrowsing]:
+def browsing(browser: Any, server: str) -> Iterator[OfflineBrowsing]:
     yield from _browsing(browser, {"width": 1280, "height": 800})
 
 
 @pytest.fixture
-def phone_browsing(browser: Any) -> Iterator[OfflineBrowsing]:
+def phone_browsing(browser: Any, server: str) -> Iterator[OfflineBrowsing]:
     yield from _browsing(browser, {"width": 375, "height": 812})
 
 

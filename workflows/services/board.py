@@ -123,10 +123,16 @@ def room_panel(
                 .limit(HISTORY_LENGTH)
             )
         )
+        context = scope.context(actor, source="room_detail")
+        booking_events = {
+            status: BookingLifecycle(booking, context, room=room).enabled_event_names()
+            for status, booking in ((IN_HOUSE, in_house), (ARRIVING, arriving))
+            if booking is not None
+        }
         actions = [
             event
             for event in machine.enabled_event_names()
-            if event != "check_in" or arriving is not None  # a check-in needs its booking
+            if _booking_allows(event, booking_events)
         ]
         return RoomPanel(
             scope.hotel,
@@ -137,6 +143,16 @@ def room_panel(
             history,
             actions,
         )
+
+
+def _booking_allows(event: str, booking_events: dict[str, list[str]]) -> bool:
+    """A room's check-in and checkout are its booking's: offered when the booking's own
+    machine would take them from this member (a ghost room's checkout has no booking)."""
+    if event == "check_in":
+        return "check_in" in booking_events.get(ARRIVING, [])
+    if event == "check_out" and IN_HOUSE in booking_events:
+        return "check_out" in booking_events[IN_HOUSE]
+    return True
 
 
 def perform_room_action(hotel_slug: str, room_number: int, event: str, actor: Actor) -> RoomPanel:
