@@ -12,15 +12,17 @@ For a period of the hotel's own calendar days (its IANA timezone; UTC when it ha
 - checkouts per hour of the day (local), and the inspection failure rate.
 
 Nothing of the log is loaded into Python: four SQL statements over two indexes of the
-log, one by hotel, kind, event and time (the period's rows) and one by room and id (a
-room's next or previous transition, looked up per row). Percentiles are PostgreSQL's
-`percentile_cont`; SQLite has none, so there
-they are computed the same way (linear interpolation between the two nearest ranks) with
-`ROW_NUMBER` and `COUNT` as window functions. Local days and hours: SQLite has no timezone
-database, so the hotel's UTC offsets over the period (with their DST changes, from Python's
-zoneinfo) are written into the statement as a `CASE` on the epoch second, and days and
-hours are whole-number arithmetic on the local epoch second: the same statement on both
-databases, correct on the days the clocks change.
+log, one by hotel, kind, event and time (the period's rows), one by room and id (a
+room's neighbouring transitions). A room's next or previous transition comes from `LEAD`
+and `LAG` on PostgreSQL and from one index lookup per row on SQLite, whose window
+functions cost more than the lookups (the two ways give the same pairs; the tests hold
+them to the same figures). Percentiles are PostgreSQL's `percentile_cont`; SQLite has
+none, so there they are computed the same way (linear interpolation between the two
+nearest ranks) with `ROW_NUMBER` and `COUNT` as window functions. Local days and hours:
+SQLite has no timezone database, so the hotel's UTC offsets over the period (with their
+DST changes, from Python's zoneinfo) are written into the statement as a `CASE` on the
+epoch second, and days and hours are whole-number arithmetic on the local epoch second:
+correct on the days the clocks change, on both databases.
 """
 
 from collections.abc import Sequence
@@ -40,6 +42,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -57,6 +60,9 @@ DEFAULT_PERIOD_DAYS = 30
 # The hotel's UTC offsets are written into the statements for the period and this long
 # after it (a room's ready time is compared with its checkout day's check-in time).
 LOOK_AHEAD = timedelta(days=2)
+# A room not ready within this long after the period's end counts as not ready (and gives
+# no turnover time); a cleaning's dirtying event is looked for this far back.
+PAIRING_HORIZON = timedelta(days=31)
 SECONDS_PER_DAY = 86_400
 DIRTYING_EVENTS = {
     "check_out": "departure",
@@ -69,6 +75,8 @@ ALL_DAYS = -1  # the "day" of the whole period's turnover figures
 BY_HOUSEKEEPER, BY_KIND = "housekeeper", "kind"
 
 log = TransitionLog.__table__  # type: ignore[attr-defined]
+# A room's rows in the order they happened (PostgreSQL's windows).
+ROOM_ORDER: dict[str, Any] = {"partition_by": log.c.entity_id, "order_by": log.c.id}
 
 
 class InvalidPeriod(DomainError):
@@ -202,6 +210,12 @@ def turnover_analytics(
         ready_by = check_in_time or hotel_check_in_time(scope.hotel)
         sql = _Sql(scope.session.get_bind().dialect.name, scope.hotel.id, period)  # type: ignore[arg-type]
         run = scope.session.execute
+        if sql.postgres:
+            # The planner's cost estimate of these statements switches JIT compilation on,
+            # which takes longer (0.7 s measured) than running them does; and a year's
+            # rows sort in memory with more than the default 4 MB.
+            run(text("SET LOCAL jit = off"))
+            run(text("SET LOCAL work_mem = '32MB'"))
         turnovers = run(sql.turnovers(ready_by)).all()
         cleanings = run(sql.cleanings()).all()
         per_day = _day_figures(
@@ -353,63 +367,153 @@ class _Sql:
 
     # statements
 
-    def next_room_event(self, events: Sequence[str] | None, packed: bool = False):  # type: ignore[no-untyped-def]
-        """For a row of the log: the epoch second of its room's next event (of `events`;
-        any event when None), or with `packed`, that second * 2 + 1 when the next event
-        is `events[0]`. One index lookup per row (ix_transitionlog_entity_timeline)."""
-        following = log.alias("following")
-        at = self.epoch(following.c.created_at)
-        value = at * 2 + case((following.c.event == events[0], 1), else_=0) if packed else at
-        statement = select(value).where(
-            following.c.entity_kind == "room",
-            following.c.entity_id == log.c.entity_id,
-            following.c.id > log.c.id,
-        )
-        if events is not None and not packed:
-            statement = statement.where(following.c.event.in_(events))
-        return statement.order_by(following.c.id).limit(1).scalar_subquery()
+    # Pairs of events of a room. The two databases are fast at opposite things: SQLite's
+    # window functions cost more per row than an index lookup per row, PostgreSQL's
+    # subplans cost more than a window over the rows. Each gets its own way to the same
+    # pairs (the tests hold both to the same figures). On SQLite every lookup is named
+    # once: a subquery it flattens would run a lookup as often as its result is named.
 
-    def previous_room_event(self):  # type: ignore[no-untyped-def]
-        """For a row of the log: the event of its room's transition just before it."""
-        previous = log.alias("previous")
-        return (
-            select(previous.c.event)
-            .where(
-                previous.c.entity_kind == "room",
-                previous.c.entity_id == log.c.entity_id,
-                previous.c.id < log.c.id,
-            )
-            .order_by(previous.c.id.desc())
-            .limit(1)
-            .scalar_subquery()
+    def kind_of(self, event: Any) -> ColumnElement[Any]:
+        """What made a room dirty, from the event that did."""
+        return case(
+            *[(event == name, kind) for name, kind in DIRTYING_EVENTS.items()], else_="other"
         )
+
+    def turnover_pairs(self):  # type: ignore[no-untyped-def]
+        """Each room checkout of the period: `at`, its epoch second, and `value`, the
+        seconds until the room's next pass_inspection (READY_FOR_GUEST: the only way back
+        to it, so it ends that checkout's turnover) when that came within PAIRING_HORIZON
+        of the period's end, else NULL."""
+        horizon = self.period.end + PAIRING_HORIZON
+        at = self.epoch(log.c.created_at)
+        if self.postgres:
+            marks = (
+                select(
+                    log.c.event,
+                    at.label("at"),
+                    func.lead(log.c.event).over(**ROOM_ORDER).label("next_event"),
+                    func.lead(at).over(**ROOM_ORDER).label("next_at"),
+                )
+                .where(self.room_rows(["check_out", "pass_inspection"], self.period.start, horizon))
+                .subquery("marks")
+            )
+            value = case((marks.c.next_event == "pass_inspection", marks.c.next_at - marks.c.at))
+            pairs = select(marks.c.at, value.label("value")).where(
+                marks.c.event == "check_out", self.in_period(marks.c.at)
+            )
+        else:
+            following = log.alias("following")
+            ready_at = (
+                select(self.epoch(following.c.created_at))
+                .where(
+                    following.c.entity_kind == "room",
+                    following.c.entity_id == log.c.entity_id,
+                    following.c.id > log.c.id,
+                    following.c.event == "pass_inspection",
+                    following.c.created_at < horizon,
+                )
+                .order_by(following.c.id)
+                .limit(1)
+                .scalar_subquery()
+            )
+            pairs = select(at.label("at"), (ready_at - at).label("value")).where(
+                self.room_rows(["check_out"], self.period.start, self.period.end)
+            )
+        return pairs.cte("pairs").prefix_with("MATERIALIZED")  # computed once
+
+    def cleaning_pairs(self):  # type: ignore[no-untyped-def]
+        """Each start_cleaning of the period that the room's next transition finished:
+        `actor`, `kind` (from the room's transition before the start, the one that made
+        it dirty, looked for within PAIRING_HORIZON) and `value`, the seconds it took."""
+        since = self.period.start - PAIRING_HORIZON
+        until = self.period.end + PAIRING_HORIZON
+        at = self.epoch(log.c.created_at)
+        if self.postgres:
+            # The transitions into and out of a cleaning: no other can come between a
+            # room's dirtying event, its start and its finish.
+            events = ["start_cleaning", "finish_cleaning", *DIRTYING_EVENTS, "take_out_of_order"]
+            steps = (
+                select(
+                    log.c.event,
+                    log.c.actor,
+                    at.label("at"),
+                    func.lag(log.c.event).over(**ROOM_ORDER).label("previous_event"),
+                    func.lead(log.c.event).over(**ROOM_ORDER).label("next_event"),
+                    func.lead(at).over(**ROOM_ORDER).label("next_at"),
+                )
+                .where(self.room_rows(events, since, until))
+                .subquery("steps")
+            )
+            pairs = select(
+                steps.c.actor,
+                self.kind_of(steps.c.previous_event).label("kind"),
+                (steps.c.next_at - steps.c.at).label("value"),
+            ).where(
+                steps.c.event == "start_cleaning",
+                steps.c.next_event == "finish_cleaning",
+                self.in_period(steps.c.at),
+            )
+        else:
+            previous, following = log.alias("previous"), log.alias("following")
+            kind = (
+                select(self.kind_of(previous.c.event))
+                .where(
+                    previous.c.entity_kind == "room",
+                    previous.c.entity_id == log.c.entity_id,
+                    previous.c.id < log.c.id,
+                    previous.c.created_at >= since,
+                )
+                .order_by(previous.c.id.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+            finished_at = (
+                select(
+                    case(
+                        (
+                            following.c.event == "finish_cleaning",
+                            self.epoch(following.c.created_at),
+                        )
+                    )
+                )
+                .where(
+                    following.c.entity_kind == "room",
+                    following.c.entity_id == log.c.entity_id,
+                    following.c.id > log.c.id,
+                    following.c.created_at < until,
+                )
+                .order_by(following.c.id)
+                .limit(1)
+                .scalar_subquery()
+            )
+            # An unfinished cleaning has no value: left out where the pairs are read.
+            pairs = select(
+                log.c.actor,
+                func.coalesce(kind, "other").label("kind"),
+                (finished_at - at).label("value"),
+            ).where(self.room_rows(["start_cleaning"], self.period.start, self.period.end))
+        return pairs.cte("cleaning_pairs").prefix_with("MATERIALIZED")
 
     def turnovers(self, ready_by: time) -> Select[Any]:
         """Per local day of a room checkout (and once more for the whole period, day
         ALL_DAYS): departures, how many were ready by `ready_by` that day, and the spread
-        of checkout -> the room's next pass_inspection (READY_FOR_GUEST: the only way
-        back to it, so it ends the turnover of that checkout)."""
-        pairs = (
-            select(
-                self.epoch(log.c.created_at).label("at"),
-                self.next_room_event(["pass_inspection"]).label("ready_at"),
-            )
-            .where(self.room_rows(["check_out"], self.period.start, self.period.end))
-            .cte("pairs")
-            .prefix_with("MATERIALIZED")  # each lookup once, however often it is named
-        )
+        of checkout -> ready."""
+        pairs = self.turnover_pairs()
         day = (pairs.c.at + self.offset(pairs.c.at)) // SECONDS_PER_DAY
+        ready_at = pairs.c.at + pairs.c.value
         deadline = day * SECONDS_PER_DAY + ready_by.hour * 3600 + ready_by.minute * 60
-        in_time = pairs.c.ready_at + self.offset(pairs.c.ready_at) <= deadline
-        departures = (
-            select(
-                day.label("day"),
-                case((in_time, 1), else_=0).label("ready"),
-                (pairs.c.ready_at - pairs.c.at).label("value"),
+        in_time = ready_at + self.offset(ready_at) <= deadline
+        departures = select(
+            day.label("day"), case((in_time, 1), else_=0).label("ready"), pairs.c.value
+        ).subquery("departures")
+        if self.postgres:  # both groupings in one pass
+            every_day = func.grouping(departures.c.day) == 1
+            return self.spreads(
+                departures,
+                [case((every_day, ALL_DAYS), else_=departures.c.day)],
+                sums=["ready"],
+                group_by=[text("GROUPING SETS ((departures.day), ())")],
             )
-            .cte("departures")
-            .prefix_with("MATERIALIZED")
-        )
         keyed = union_all(
             select(departures.c.day.label("key"), departures.c.ready, departures.c.value),
             select(
@@ -422,45 +526,30 @@ class _Sql:
 
     def cleanings(self) -> Select[Any]:
         """Per housekeeper and per kind (dimension BY_HOUSEKEEPER or BY_KIND, then the
-        key): the spread of start_cleaning -> the room's next transition, when that is
-        finish_cleaning, for the cleanings started in the period. The kind is the room's
-        transition before the start: the one that made it dirty."""
-        starts = (
-            select(
-                log.c.actor,
-                self.epoch(log.c.created_at).label("at"),
-                self.previous_room_event().label("previous_event"),
-                self.next_room_event(["finish_cleaning"], packed=True).label("following"),
+        key): the spread of start_cleaning -> finish_cleaning, for the cleanings started
+        in the period."""
+        pairs = self.cleaning_pairs()
+        if self.postgres:  # both groupings in one pass
+            by_housekeeper = func.grouping(pairs.c.actor) == 0
+            return self.spreads(
+                pairs,
+                [
+                    case((by_housekeeper, BY_HOUSEKEEPER), else_=BY_KIND),
+                    case((by_housekeeper, pairs.c.actor), else_=pairs.c.kind),
+                ],
+                group_by=[text("GROUPING SETS ((cleaning_pairs.actor), (cleaning_pairs.kind))")],
             )
-            .where(self.room_rows(["start_cleaning"], self.period.start, self.period.end))
-            .cte("starts")
-            .prefix_with("MATERIALIZED")
-        )
-        kind = case(
-            *[(starts.c.previous_event == event, name) for event, name in DIRTYING_EVENTS.items()],
-            else_="other",
-        )
-        cleanings = (
-            select(
-                starts.c.actor,
-                kind.label("kind"),
-                (starts.c.following // 2 - starts.c.at).label("value"),
-            )
-            .where(starts.c.following % 2 == 1)
-            .cte("cleanings")
-            .prefix_with("MATERIALIZED")
-        )
         keyed = union_all(
             select(
                 literal_column(f"'{BY_HOUSEKEEPER}'").label("dimension"),
-                cleanings.c.actor.label("key"),
-                cleanings.c.value,
-            ),
+                pairs.c.actor.label("key"),
+                pairs.c.value,
+            ).where(pairs.c.value.is_not(None)),
             select(
                 literal_column(f"'{BY_KIND}'").label("dimension"),
-                cleanings.c.kind.label("key"),
-                cleanings.c.value,
-            ),
+                pairs.c.kind.label("key"),
+                pairs.c.value,
+            ).where(pairs.c.value.is_not(None)),
         ).subquery("keyed")
         return self.spreads(keyed, [keyed.c.dimension, keyed.c.key])
 
@@ -480,9 +569,16 @@ class _Sql:
         )
         return select(day, passed, failed).where(where).group_by(day)
 
-    def spreads(self, source: Any, keys: list[Any], sums: Sequence[str] = ()) -> Select[Any]:
-        """Per `keys`: how many rows, the sums of the columns `sums`, then how many rows
-        have a value, their median and 90th percentile (percentile_cont: NULLs left out)."""
+    def spreads(
+        self,
+        source: Any,
+        keys: list[Any],
+        sums: Sequence[str] = (),
+        group_by: Sequence[Any] | None = None,
+    ) -> Select[Any]:
+        """Per `keys` (grouped by `group_by`, by default the keys): how many rows, the sums
+        of the columns `sums`, then how many rows have a value, their median and 90th
+        percentile (percentile_cont: NULLs left out)."""
         if not self.postgres:
             return _window_percentiles(source, keys, sums)
         value = source.c.value
@@ -493,19 +589,21 @@ class _Sql:
             func.count(value),
             func.percentile_cont(0.5).within_group(value),
             func.percentile_cont(0.9).within_group(value),
-        ).group_by(*keys)
+        ).group_by(*(group_by if group_by is not None else keys))
 
 
 def _window_percentiles(source: Any, keys: list[Any], sums: Sequence[str]) -> Select[Any]:
     """What `percentile_cont(0.5)` and `(0.9)` give, without percentile_cont (SQLite): in
     each group's n values, sorted, the value at rank 1 + p(n - 1), interpolated between
     the two ranks around it. NULLs sort last and are not counted."""
+    order = source.c.value.asc().nulls_last()
     ranked = select(
         source,
-        func.row_number()
-        .over(partition_by=keys, order_by=source.c.value.asc().nulls_last())
-        .label("rank"),
-        func.count(source.c.value).over(partition_by=keys).label("n"),
+        func.row_number().over(partition_by=keys, order_by=order).label("rank"),
+        # The same partition and order (one sort), the whole partition as the frame.
+        func.count(source.c.value)
+        .over(partition_by=keys, order_by=order, rows=(None, None))
+        .label("n"),
     ).subquery("ranked")
     group = [ranked.c[key.name] for key in keys]
 
