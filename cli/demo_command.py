@@ -86,6 +86,10 @@ def _print_access(access, host: str, port: int) -> None:  # type: ignore[no-unty
     for row in rows:
         typer.echo("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     typer.echo(f"API docs: {base}/docs")
+    typer.echo(
+        f"Board: {base}/ (sign in to {DEMO_HOTEL} as sinead, the supervisor, and watch room "
+        "101 turn Dirty when the curl below checks its guest out)"
+    )
     anna = access.member("anna")
     typer.echo(f"Check out {DEMO_BOOKING} (room 101) as anna (front desk):")
     typer.echo(
