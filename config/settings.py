@@ -54,17 +54,6 @@ class Settings(BaseSettings):
     # sign-in whatever happens.
     session_idle_minutes: float = 60.0
     session_max_hours: float = 12.0
-    # Turnover analytics: rooms ready by this local time count as ready for check-in (a
-    # hotel's own check-in time, when it has one, comes first).
-    check_in_time: str = "15:00"
-
-    @field_validator("check_in_time")
-    @classmethod
-    def _clock_time(cls, value: str) -> str:
-        if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
-            raise ValueError(f"{value!r} is not a time of day: write HH:MM, e.g. 15:00")
-        return value
-
     # Browser clients on other origins (CORS): exact origins, comma-separated, e.g.
     # `https://board.hotel-killarney.ie,http://localhost:5173`; `*` allows any origin but
     # without credentials. Empty (the default): no cross-origin access.

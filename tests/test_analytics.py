@@ -21,16 +21,10 @@ MAEVE = Actor(username="maeve", role=Role.MANAGER)
 HOTEL = "hotel-analytics"
 
 
-@pytest.fixture
-def dublin(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The hotel keeps Dublin time (read through the one function that knows it)."""
-    monkeypatch.setattr(analytics, "hotel_timezone", lambda hotel: DUBLIN)
-
-
 def make_hotel(rooms: int) -> dict[int, int]:
-    """A hotel with rooms 1..rooms; room number -> room id."""
+    """A hotel on Dublin time with rooms 1..rooms; room number -> room id."""
     with UnitOfWork() as uow:
-        hotel = Hotel(slug=HOTEL, name="Analytics")
+        hotel = Hotel(slug=HOTEL, name="Analytics", timezone="Europe/Dublin")
         uow.session.add(hotel)
         uow.session.flush()
         records = [Room(hotel_id=hotel.id, room_number=n) for n in range(1, rooms + 1)]  # type: ignore[arg-type]
@@ -71,7 +65,7 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def test_figures_around_a_dst_change(database: str, dublin: None) -> None:
+def test_figures_around_a_dst_change(database: str) -> None:
     room = make_hotel(4)
     write_log(
         [
@@ -133,7 +127,7 @@ def test_figures_around_a_dst_change(database: str, dublin: None) -> None:
     }
 
 
-def test_the_check_in_time_decides_ready(database: str, dublin: None) -> None:
+def test_the_check_in_time_decides_ready(database: str) -> None:
     room = make_hotel(1)
     write_log(
         [
@@ -237,7 +231,7 @@ def expected_turnovers(entries, first: date, last: date):  # type: ignore[no-unt
     return departures, minutes
 
 
-def test_random_log_agrees_with_a_plain_reading(database: str, dublin: None) -> None:
+def test_random_log_agrees_with_a_plain_reading(database: str) -> None:
     room_ids = list(make_hotel(12).values())
     entries = random_log(room_ids, days=14, seed=15)
     write_log(entries)

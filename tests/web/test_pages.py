@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from admin.demo_history import write_history
+from storage.models import Hotel
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import HOTEL
 from tests.web.conftest import page_token, sign_in
@@ -124,3 +125,31 @@ def test_period_checks_show_on_the_page(browser_client: TestClient) -> None:
     assert page.status_code == 422
     assert "The period starts (2025-02-02) after it ends (2025-02-01)" in page.text
     assert date.today().isoformat() in browser_client.get(ANALYTICS).text
+
+
+def test_tiles_carry_todays_departures_and_arrivals(web_hotel: dict[str, str]) -> None:
+    """The hotel's date decides "today" (a fixed moment here, not the clock)."""
+    from sqlalchemy import update
+
+    from storage.models import Booking
+    from workflows.services.board import hotel_board
+
+    moment = datetime(2026, 3, 29, 23, 30, tzinfo=UTC)  # 02:30 on the 30th in Helsinki (UTC+3)
+    day = date(2026, 3, 30)
+    with UnitOfWork() as uow:
+        uow.session.exec(update(Booking).values(arrival_date=day, departure_date=day))  # type: ignore[call-overload]
+        uow.session.exec(
+            update(Booking)
+            .where(Booking.booking_id == "BK-1")
+            .values(arrival_date=date(2026, 3, 28))  # type: ignore[call-overload]
+        )
+        uow.session.exec(
+            update(Hotel).where(Hotel.slug == HOTEL).values(timezone="Europe/Helsinki")  # type: ignore[call-overload]
+        )
+        uow.commit()
+    tiles = {tile.room_number: tile for tile in hotel_board(HOTEL, now=moment).tiles}
+    assert tiles[101].departs_today and tiles[101].booking_id == "BK-1"
+    assert tiles[102].arrival_today == "BK-2" and not tiles[102].departs_today
+    assert not tiles[104].departs_today and tiles[104].arrival_today is None
+    earlier = {t.room_number: t for t in hotel_board(HOTEL, now=moment - timedelta(hours=4)).tiles}
+    assert not earlier[101].departs_today  # 22:30 on the 29th in Helsinki

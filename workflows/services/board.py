@@ -10,14 +10,18 @@ checkout (superusers only).
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from storage.models import Booking, Guest, Hotel, Room, TransitionLog
+from storage.timestamps import utc_now
 from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
 from workflows.machines.booking_lifecycle import BookingLifecycle
 from workflows.machines.errors import DomainError, TransitionRefused
+from workflows.machines.hotel_day import hotel_today
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.bulk_checkout import bulk_checkout
 from workflows.services.check_in import check_in_booking
@@ -39,12 +43,16 @@ class RoomTile:
     status: str
     floor: int
     booking_id: str | None  # the booking in house, if any
+    departs_today: bool = False  # the booking in house leaves today (the hotel's date)
+    arrival_today: str | None = None  # a confirmed booking of this room arriving today
+    expected_arrival: time | None = None  # ... and when its guest said they would come
 
 
 @dataclass(frozen=True)
 class Board:
     hotel: Hotel
     tiles: list[RoomTile]
+    today: date
 
     @property
     def counts(self) -> dict[str, int]:
@@ -65,7 +73,10 @@ class BookingSummary:
     booking_id: str
     status: str
     guests: list[str]
-    checked_in_at: object = None
+    checked_in_at: datetime | None = None
+    arrival_date: date | None = None
+    departure_date: date | None = None
+    expected_arrival_time: time | None = None
 
 
 @dataclass(frozen=True)
@@ -81,26 +92,53 @@ class RoomPanel:
     actions: list[str] = field(default_factory=list)
 
 
-def hotel_board(hotel_slug: str, uow: UnitOfWork | None = None) -> Board:
+def hotel_board(
+    hotel_slug: str, uow: UnitOfWork | None = None, now: datetime | None = None
+) -> Board:
+    """Every room of the hotel; "today" (arrivals, departures) is the hotel's date `now`."""
     with hotel_scope(hotel_slug, uow, write=False) as scope:
         rooms = list(
             scope.session.exec(
                 select(Room).where(Room.hotel_id == scope.hotel.id).order_by(col(Room.room_number))
             )
         )
+        today = hotel_today(scope.hotel, now or utc_now())
         in_house = {
-            room_id: booking_id
-            for room_id, booking_id in scope.session.exec(
-                select(Booking.assigned_room_id, Booking.booking_id).where(
-                    Booking.hotel_id == scope.hotel.id, Booking.status == IN_HOUSE
-                )
+            booking.assigned_room_id: booking
+            for booking in _bookings(scope.session, scope.hotel, Booking.status == IN_HOUSE)
+        }
+        arriving = {
+            booking.assigned_room_id: booking
+            for booking in _bookings(
+                scope.session,
+                scope.hotel,
+                Booking.status == ARRIVING,
+                Booking.arrival_date == today,
+                col(Booking.assigned_room_id).is_not(None),
             )
         }
-        tiles = [
-            RoomTile(room.room_number, room.room_status, room_floor(room), in_house.get(room.id))
-            for room in rooms
-        ]
-        return Board(scope.hotel, tiles)
+        return Board(
+            scope.hotel,
+            [_tile(room, in_house.get(room.id), arriving.get(room.id), today) for room in rooms],
+            today,
+        )
+
+
+def _bookings(session: Session, hotel: Hotel, *conditions: Any) -> list[Booking]:
+    query = select(Booking).where(Booking.hotel_id == hotel.id, *conditions)
+    return list(session.exec(query.order_by(col(Booking.id))))
+
+
+def _tile(room: Room, in_house: Booking | None, arriving: Booking | None, today: date) -> RoomTile:
+    return RoomTile(
+        room.room_number,
+        room.room_status,
+        room_floor(room),
+        in_house.booking_id if in_house else None,
+        departs_today=in_house is not None and in_house.departure_date == today,
+        arrival_today=arriving.booking_id if arriving else None,
+        expected_arrival=arriving.expected_arrival_time if arriving else None,
+    )
 
 
 def room_panel(
@@ -225,4 +263,12 @@ def _summary(session: Session, booking: Booking | None) -> BookingSummary | None
         select(Guest).where(Guest.booking_id == booking.id).order_by(col(Guest.id))
     )
     names = [f"{guest.first_name} {guest.last_name}".strip() for guest in guests]
-    return BookingSummary(booking.booking_id, booking.status, names, booking.checked_in_at)
+    return BookingSummary(
+        booking.booking_id,
+        booking.status,
+        names,
+        booking.checked_in_at,
+        booking.arrival_date,
+        booking.departure_date,
+        booking.expected_arrival_time,
+    )
