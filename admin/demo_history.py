@@ -2,7 +2,8 @@
 log: what the analytics page reads, for the screenshots in the docs and the browser tests.
 
 Only history is written (TransitionLog rows, as the machines would have written them
-over those weeks); no room or booking changes state, and no realtime event is sent.
+over those weeks, ending in the state each room is in now); no room or booking changes
+state, and no realtime event is sent.
 """
 
 import random
@@ -58,7 +59,7 @@ def _room_history(rng: random.Random, room: Room, start: datetime, end: datetime
             }
         )
 
-    while moment + timedelta(days=1) < end:
+    while moment + timedelta(days=2) < end:
         log("check_out", "OCCUPIED", "CHECKOUT_DIRTY", FRONT_DESK)
         for attempt in range(3):
             moment += timedelta(minutes=rng.randint(15, 200))
@@ -77,4 +78,26 @@ def _room_history(rng: random.Random, room: Room, start: datetime, end: datetime
         moment = (moment + timedelta(days=rng.randint(1, 4))).replace(
             hour=rng.randint(7, 11), minute=rng.randint(0, 59)
         )
+    # The last steps lead to the state the room is in now (the room is occupied here).
+    for event, before, after, actor in TO_STATE[room.room_status]:
+        moment += timedelta(minutes=rng.randint(20, 90))
+        log(event, before, after, actor)
     return rows
+
+
+# From OCCUPIED to each state, as the machine goes.
+_CHECK_OUT = ("check_out", "OCCUPIED", "CHECKOUT_DIRTY", FRONT_DESK)
+_START = ("start_cleaning", "CHECKOUT_DIRTY", "CLEANING_IN_PROGRESS", HOUSEKEEPERS[0])
+_FINISH = ("finish_cleaning", "CLEANING_IN_PROGRESS", "CLEANED_UNINSPECTED", HOUSEKEEPERS[0])
+_PASS = ("pass_inspection", "CLEANED_UNINSPECTED", "READY_FOR_GUEST", SUPERVISOR)
+TO_STATE = {
+    "OCCUPIED": [],
+    "CHECKOUT_DIRTY": [_CHECK_OUT],
+    "CLEANING_IN_PROGRESS": [_CHECK_OUT, _START],
+    "CLEANED_UNINSPECTED": [_CHECK_OUT, _START, _FINISH],
+    "READY_FOR_GUEST": [_CHECK_OUT, _START, _FINISH, _PASS],
+    "OUT_OF_ORDER": [
+        _CHECK_OUT,
+        ("take_out_of_order", "CHECKOUT_DIRTY", "OUT_OF_ORDER", SUPERVISOR),
+    ],
+}
