@@ -49,7 +49,7 @@ def run_server(sock: socket.socket, host: str, port: int, workers: int = 1) -> N
         sys.exit(3)  # uvicorn's "startup failed" status
 
 
-def run_demo(host: str, port: int, *, serve: bool) -> None:
+def run_demo(host: str, port: int, *, serve: bool, rooms: int = 0) -> None:
     from admin.demo import ensure_demo
     from cli.database_errors import init_database
     from config.settings import get_settings
@@ -59,7 +59,7 @@ def run_demo(host: str, port: int, *, serve: bool) -> None:
     init_database()
     credentials_file = Path(get_settings().demo_credentials_file)
     with UnitOfWork() as uow:
-        access = ensure_demo(uow.session, credentials_file)
+        access = ensure_demo(uow.session, credentials_file, rooms=rooms)
         uow.commit()
     _print_access(access, host, port)
     if sock is not None:

@@ -12,6 +12,7 @@ import typer
 
 from cli.diagrams_command import diagrams
 from cli.errors import fail
+from cli.housekeeping_commands import housekeeping_app
 from cli.realtime_commands import outbox_app, relay
 from cli.staff_commands import create_staff, set_password, staff_app, token_app
 from cli.webhooks_commands import webhooks_app
@@ -25,6 +26,7 @@ app.command()(diagrams)
 app.command()(relay)
 app.command("create-staff")(create_staff)
 app.command("set-password")(set_password)
+app.add_typer(housekeeping_app, name="housekeeping")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(staff_app, name="staff")
 app.add_typer(token_app, name="token")
@@ -69,13 +71,24 @@ def demo(
             help="Then serve the API. The port is taken before any data is touched.",
         ),
     ] = False,
+    rooms: Annotated[
+        int,
+        typer.Option(
+            "--rooms",
+            min=0,
+            max=2000,
+            help="Grow the demo hotel to this many rooms (20 a floor, guests leaving and "
+            "staying, arrivals today) with a team of housekeepers: a housekeeping morning "
+            "to run (docs/housekeeping.md).",
+        ),
+    ] = 0,
 ) -> None:
     """Create the demo hotels (once) and print their staff's credentials and the docs URL.
 
     The credentials are the same on every run; a curl to try is printed too."""
     from cli.demo_command import run_demo
 
-    run_demo(host, port, serve=serve)
+    run_demo(host, port, serve=serve, rooms=rooms)
 
 
 @app.command()

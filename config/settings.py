@@ -4,7 +4,7 @@ import re
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     fcm_credentials: str | None = None
     fcm_base_url: str = "https://fcm.googleapis.com"
     notifier_in_process: bool = True
+
+    # Housekeeping (docs/housekeeping.md): the API process plans each hotel's day (its
+    # STAYOVER tasks) at this local hour of the hotel's time zone (0-23).
+    housekeeping_plan_hour: int = Field(default=6, ge=0, le=23)
+    housekeeping_plan_in_process: bool = True
 
 
 @lru_cache

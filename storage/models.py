@@ -24,6 +24,9 @@ class Hotel(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     # Guests may arrive from this local time: rooms ready by then count as ready in time.
     check_in_time: time = Field(default=time(15, 0))
+    # Housekeeping credits per task kind ({"DEPARTURE": 1.0, ...}); unset kinds (or None)
+    # use `DEFAULT_TASK_CREDITS`.
+    housekeeping_credits: dict[str, float] | None = Field(default=None, sa_column=Column(JSON))
 
 
 STAFF_ROLES = ("front_desk", "housekeeper", "supervisor", "manager")
@@ -94,6 +97,12 @@ class Room(SQLModel, table=True):
     is_occupied: bool = False
     fcm_token: str | None = Field(default=None, max_length=512)
     floor: int | None = None  # unset: the room number's hundreds (see `floor_of`)
+    # Housekeeping flags of the service day `flags_date` (the hotel's local date they were
+    # set on); the day's plan clears them when the next service day begins.
+    do_not_disturb: bool = False
+    make_up_room: bool = False
+    service_declined: bool = False
+    flags_date: date | None = None
     turnover_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
@@ -126,6 +135,39 @@ class Booking(SQLModel, table=True):
 def floor_of(room: Room) -> int:
     """The room's floor: as stored, else its number's hundreds (room 305 is on floor 3)."""
     return room.floor if room.floor is not None else room.room_number // 100
+
+
+TASK_KINDS = ("DEPARTURE", "STAYOVER", "INSPECTION", "TOUCH_UP")
+ACTIVE_TASK_STATUSES = ("OPEN", "IN_PROGRESS", "PAUSED")
+DEFAULT_TASK_CREDITS = {"DEPARTURE": 1.0, "STAYOVER": 0.5, "TOUCH_UP": 0.25, "INSPECTION": 0.0}
+
+
+class HousekeepingTask(SQLModel, table=True):
+    """A piece of housekeeping work on a room for one service day (the hotel's local date).
+    Its status is changed only by `HousekeepingTaskLifecycle`."""
+
+    __table_args__ = (
+        # The day's plan creates each planned task once, however often and from however
+        # many hosts it runs: `plan_key` ("STAYOVER:2026-12-02") is unique per room; tasks
+        # the workflow creates on the way (checkout, inspections) have none.
+        UniqueConstraint("room_id", "plan_key", name="uq_housekeepingtask_room_plan_key"),
+        Index("ix_housekeepingtask_hotel_date", "hotel_id", "service_date"),
+        Index("ix_housekeepingtask_room_status", "room_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    hotel_id: int = Field(foreign_key="hotel.id")
+    room_id: int = Field(foreign_key="room.id")
+    kind: str = Field(max_length=16)  # one of TASK_KINDS
+    service_date: date
+    status: str = Field(default="OPEN", max_length=16)
+    assignee_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    credits: float = 0.0
+    plan_key: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utc_now)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class Guest(SQLModel, table=True):
@@ -189,7 +231,7 @@ class TransitionLog(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     hotel_id: int = Field(foreign_key="hotel.id", index=True)
-    entity_kind: str = Field(max_length=16)  # "booking" | "room"
+    entity_kind: str = Field(max_length=16)  # "booking" | "room" | "task"
     entity_id: int
     entity_ref: str = Field(max_length=64)  # booking_id or room number, for people reading it
     event: str = Field(max_length=64)

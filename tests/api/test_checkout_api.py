@@ -33,7 +33,11 @@ def test_checkout_answers_with_the_seed_shape(client: TestClient, staff: Headers
             "assigned_room": {"room_number": 101, "room_status": "CHECKOUT_DIRTY"},
         },
     }
-    assert [name for name, _ in outbox()] == ["booking-checked-out", "room-status-changed"]
+    assert [name for name, _ in outbox()] == [
+        "booking-checked-out",
+        "room-status-changed",
+        "task-created",  # the room's departure cleaning
+    ]
     assert all(guest.room_id is None for guest in rows(Guest))
 
 

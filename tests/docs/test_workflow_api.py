@@ -38,11 +38,11 @@ def test_lists_the_workflows_without_a_token(client: TestClient) -> None:
     response = client.get("/api/workflows/")
     assert response.status_code == 200
     names = [w["name"] for w in response.json()["workflows"]]
-    assert names == ["booking-lifecycle", "room-turnover"]
+    assert names == ["booking-lifecycle", "room-turnover", "housekeeping-task"]
     assert client.get("/api/workflows").json() == response.json()
 
 
-@pytest.mark.parametrize("name", ["booking-lifecycle", "room-turnover"])
+@pytest.mark.parametrize("name", ["booking-lifecycle", "room-turnover", "housekeeping-task"])
 def test_definition_is_the_data_the_pages_are_drawn_from(client: TestClient, name: str) -> None:
     response = client.get(f"/api/workflows/{name}/")
     assert response.status_code == 200

@@ -164,6 +164,8 @@ def test_turnover_diagrams_writes_pages_and_svgs(tmp_path: Path) -> None:
         "booking-lifecycle.md",
         "booking-lifecycle.svg",
         "error-codes.md",
+        "housekeeping-task.md",
+        "housekeeping-task.svg",
         "index.md",
         "room-turnover.md",
         "room-turnover.svg",
@@ -181,4 +183,4 @@ def test_turnover_diagrams_without_graphviz_explains_and_writes_the_pages(
     result = CliRunner().invoke(app, ["diagrams", "--output", str(output)])
     assert result.exit_code == 0, result.output
     assert "Graphviz" in result.output and "apt-get install graphviz" in result.output
-    assert sorted(path.suffix for path in output.iterdir()) == [".md"] * 4
+    assert sorted(path.suffix for path in output.iterdir()) == [".md"] * 5

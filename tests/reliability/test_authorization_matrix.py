@@ -152,6 +152,24 @@ PROBES = [
         allowed_status=409,
     ),
     _staff("GET", "/events/", stream=True),
+    # Housekeeping work: planning and assigning are a supervisor's or a manager's.
+    _staff("POST", "/housekeeping/plan/", access=HOUSEKEEPING, json={}),
+    _staff(
+        "POST",
+        "/housekeeping/assign/",
+        access=HOUSEKEEPING,
+        json={"task_ids": [999], "assignee": "anna"},
+        allowed_status=409,  # anna is front desk: NOT_HOUSEKEEPING_STAFF
+    ),
+    _staff("GET", "/housekeeping/tasks/"),
+    _staff(
+        "POST",
+        "/housekeeping/tasks/{task_id}/transitions/",
+        values={"task_id": 999},
+        json={"event": "start"},
+        allowed_status=404,
+    ),
+    _staff("POST", "/rooms/{room_number}/flags/", values=ROOM_101, json={"make_up_room": True}),
     Probe("POST", "/api/staff/hotel/{hotel_slug}/rooms/checkout/", STAFF, json={"room_ids": []}),
     Probe(
         "POST",

@@ -12,18 +12,21 @@ from typing import Any
 
 from workflows.machines.base import TurnoverMachine
 from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.housekeeping_task import HousekeepingTaskLifecycle
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.booking_changes import cancel_booking, mark_no_show
 from workflows.services.bulk_checkout import bulk_checkout
 from workflows.services.check_in import check_in_booking
 from workflows.services.checkout import checkout_booking
 from workflows.services.housekeeping import transition_room
+from workflows.services.housekeeping_tasks import transition_task
 
 
 class Firer(StrEnum):
     STAFF = "staff"  # any staff member of the room's or booking's hotel
     SUPERUSER = "superuser"  # superusers only (a guard checks it)
     BOOKING_SERVICES = "booking services"  # fired by a booking's check-in or checkout
+    ROOM_MACHINE = "the room machine"  # follows its room (a checkout, a room event)
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,19 @@ def _room_fired_by() -> dict[str, FiredBy]:
     return fired_by
 
 
+def _task_fired_by() -> dict[str, FiredBy]:
+    fired_by = {
+        event: FiredBy(Firer.STAFF, (transition_task,))
+        for event in HousekeepingTaskLifecycle.directly
+    }
+    fired_by["convert_to_departure"] = FiredBy(Firer.ROOM_MACHINE, (checkout_booking,))
+    return fired_by
+
+
 MACHINES: tuple[RegisteredMachine, ...] = (
     RegisteredMachine("booking-lifecycle", BookingLifecycle, _booking_fired_by()),
     RegisteredMachine("room-turnover", RoomTurnover, _room_fired_by()),
+    RegisteredMachine("housekeeping-task", HousekeepingTaskLifecycle, _task_fired_by()),
 )
 
 

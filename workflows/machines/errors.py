@@ -227,6 +227,32 @@ GRAPHVIZ_NOT_INSTALLED = _code(
     "Graphviz is not installed on this server",
     "an SVG diagram was asked for and the server has no Graphviz `dot` (use `.mmd`)",
 )
+TASK_NOT_FOUND = _code(
+    "TASK_NOT_FOUND",
+    404,
+    "Housekeeping task not found",
+    "no housekeeping task with that id in the caller's hotel",
+)
+TASK_KIND_MISMATCH = _code(
+    "TASK_KIND_MISMATCH",
+    409,
+    "This event does not apply to this kind of task",
+    "`finish` on an inspection, `pass_inspection`/`fail_inspection` on a cleaning task, "
+    "`skip` on anything but a stayover, or `cancel` on a room's cleaning or inspection "
+    "(they end when the room moves on)",
+)
+REASON_REQUIRED = _code(
+    "REASON_REQUIRED",
+    422,
+    "A reason is required",
+    "`skip` of a housekeeping task without a `note` saying why",
+)
+NOT_HOUSEKEEPING_STAFF = _code(
+    "NOT_HOUSEKEEPING_STAFF",
+    409,
+    "Tasks go to housekeeping staff only",
+    "assigning a task to a member who is not an active housekeeper, supervisor or manager",
+)
 
 
 class DomainError(Exception):
@@ -267,3 +293,7 @@ class ConcurrentTransition(DomainError):
 
 class InvalidSeed(DomainError):
     code = INVALID_SEED.name
+
+
+class TaskNotFound(DomainError):
+    code = TASK_NOT_FOUND.name

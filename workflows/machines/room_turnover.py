@@ -15,9 +15,10 @@ from storage.models import (
 )
 from storage.timestamps import iso_z
 from workflows.machines.actors import FRONT_DESK, HOUSEKEEPING, SUPERUSERS_ONLY, SUPERVISION, Role
-from workflows.machines.base import Refusal, TurnoverMachine, guard
+from workflows.machines.base import Drive, Follow, Refusal, TurnoverMachine, guard
 from workflows.machines.errors import PERMISSION_DENIED, TRANSITION_NOT_ALLOWED, TransitionRefused
 from workflows.machines.guest_notifications import checkout_notification, notifications_enabled
+from workflows.machines.housekeeping_task import ROOM_EVENTS_TASKS_FOLLOW, follow_room
 from workflows.machines.realtime_events import ROOM_STATUS_CHANGED, room_status_changed
 
 CHECKOUT_HOOKS = [
@@ -82,6 +83,12 @@ class RoomTurnover(TurnoverMachine):
         "take_out_of_order": SUPERVISION,
         "return_to_service": SUPERVISION,
         "force_checkout": SUPERUSERS_ONLY,
+    }
+    # The room's housekeeping tasks follow it (`housekeeping_task.follow_room`): a checkout
+    # opens the departure cleaning, a finished cleaning the inspection, and so on.
+    drives: ClassVar[dict[str, Drive | Follow]] = {
+        event: Follow("HousekeepingTaskLifecycle", "the room's housekeeping tasks", "tasks_follow")
+        for event in ROOM_EVENTS_TASKS_FOLLOW
     }
     # Events staff name on a room (its transitions endpoint); the others are fired by the
     # booking's check-in and checkout, and by destructive bulk checkout.
@@ -148,6 +155,9 @@ class RoomTurnover(TurnoverMachine):
         if self._has_records_to_delete():
             return None
         return f"Room {self.model.room_number} is already CHECKOUT_DIRTY with no guest records"
+
+    def tasks_follow(self, event: str) -> None:
+        follow_room(self, event)
 
     # --- guards ---------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ The web pages' sign-in sessions (`boardsession`), and two indexes of the transit
 the turnover analytics.
 
 Revision ID: 0009_board_sessions
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-03 09:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_board_sessions"
-down_revision: str | None = "0007"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
