@@ -38,7 +38,7 @@ def test_the_board_shows_every_room_with_its_state_in_words(browser_client: Test
 def test_filters_work_without_script(browser_client: TestClient) -> None:
     sign_in(browser_client, "sinead")
     page = browser_client.get(BOARD, params={"status": "OCCUPIED"})
-    hidden = re.findall(r'data-room="(\d+)" data-status="\w+" data-floor="\d+"\s+hidden', page.text)
+    hidden = re.findall(r'data-room="(\d+)"[^>]*?\s+hidden', page.text)
     assert sorted(map(int, hidden)) == [102, 104]
     assert browser_client.get(BOARD, params={"status": "NOPE", "floor": "x"}).status_code == 200
     refused = browser_client.get(BOARD, params={"colour": "red"})
@@ -153,3 +153,48 @@ def test_tiles_carry_todays_departures_and_arrivals(web_hotel: dict[str, str]) -
     assert not tiles[104].departs_today and tiles[104].arrival_today is None
     earlier = {t.room_number: t for t in hotel_board(HOTEL, now=moment - timedelta(hours=4)).tiles}
     assert not earlier[101].departs_today  # 22:30 on the 29th in Helsinki
+
+
+def test_housekeeping_badges_filter_and_open_tasks(browser_client: TestClient) -> None:
+    from sqlmodel import select
+
+    from storage.models import HousekeepingTask, Room, Staff
+    from workflows.machines.actors import Actor, Role
+    from workflows.services.board import hotel_board, room_panel
+
+    moment = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+    with UnitOfWork() as uow:
+        room = uow.session.exec(select(Room).where(Room.room_number == 104)).first()
+        hugh = uow.session.exec(select(Staff).where(Staff.username == "hugh")).first()
+        room.do_not_disturb, room.make_up_room = True, True  # type: ignore[union-attr]
+        room.flags_date = moment.date()  # type: ignore[union-attr]
+        uow.session.add(room)
+        uow.session.add(
+            HousekeepingTask(
+                hotel_id=room.hotel_id,  # type: ignore[union-attr]
+                room_id=room.id,  # type: ignore[union-attr,arg-type]
+                kind="DEPARTURE",
+                service_date=moment.date(),
+                assignee_id=hugh.id,  # type: ignore[union-attr]
+            )
+        )
+        uow.commit()
+    board = hotel_board(HOTEL, now=moment)
+    tile = next(t for t in board.tiles if t.room_number == 104)
+    assert (tile.do_not_disturb, tile.make_up_room, tile.assignee) == (True, True, "hugh")
+    assert board.assignees == ["hugh"]
+    yesterday = next(
+        t for t in hotel_board(HOTEL, now=moment - timedelta(days=1)).tiles if t.room_number == 104
+    )
+    assert not yesterday.do_not_disturb  # flags are the day's
+    tasks = room_panel(HOTEL, 104, Actor(username="s", role=Role.SUPERVISOR)).tasks
+    assert [(t.kind, t.status, t.assignee) for t in tasks] == [("DEPARTURE", "OPEN", "hugh")]
+    sign_in(browser_client, "sinead")
+    page = browser_client.get(BOARD, params={"assignee": "hugh"})
+    hidden = {int(n) for n in re.findall(r'data-room="(\d+)"[^>]*?\s+hidden', page.text)}
+    assert hidden == set(STATES) - {104}
+    assert "Task: hugh" in page.text and 'id="filter-assignee"' in page.text
+    panel = browser_client.get(f"{BOARD}/rooms/104/panel").text
+    assert "Open tasks" in panel and "Departure, open, hugh" in panel
+    tile_html = browser_client.get(f"{BOARD}/rooms/104/tile")
+    assert tile_html.headers["x-tile-assignee"] == "hugh" and "Task: hugh" in tile_html.text

@@ -28,14 +28,18 @@ StatusFilter = Annotated[str | None, Query(max_length=32)]
 FloorFilter = Annotated[str | None, Query(max_length=8)]
 
 
-def _filters(board: Board, status: str | None, floor: str | None) -> dict[str, Any]:
-    """The filters as chosen, when they name a state or a floor of this board (else all)."""
+def _filters(
+    board: Board, status: str | None, floor: str | None, assignee: str | None
+) -> dict[str, Any]:
+    """The filters as chosen, when they name a state, a floor or a housekeeper of this
+    board (else all)."""
     floors = [number for number, _ in board.floors]
     chosen_floor = int(floor) if floor and floor.lstrip("-").isdigit() else None
     return {
         "status": status if status in ROOM_STATES else "",
         "floor": chosen_floor if chosen_floor in floors else None,
         "floors": floors,
+        "assignee": assignee if assignee in board.assignees else "",
     }
 
 
@@ -46,6 +50,7 @@ async def board_page(
     user: HotelUser,
     status: StatusFilter = None,
     floor: FloorFilter = None,
+    assignee: Annotated[str | None, Query(max_length=150)] = None,
 ) -> Response:
     board = await run_in_threadpool(hotel_board, hotel_slug)
     return render_page(
@@ -55,7 +60,7 @@ async def board_page(
             "title": "Board",
             "section": "board",
             "board": board,
-            "filters": _filters(board, status, floor),
+            "filters": _filters(board, status, floor, assignee),
             "states": ROOM_STATES,
             "labels": STATUS_LABELS,
         },
@@ -75,6 +80,23 @@ async def board_state(hotel_slug: str, user: HotelUser) -> JSONResponse:
 def _panel_html(request: Request, panel: RoomPanel, user: Any, message: str | None = None) -> str:
     template = templates.env.get_template("room_panel.html")
     return template.render(request=request, panel=panel, user=user, message=message)
+
+
+@router.get(ROOM + "/tile")
+async def room_tile(
+    request: Request, hotel_slug: str, room_number: RoomNumber, user: HotelUser
+) -> Response:
+    """A tile's inside, as the board shows it now: sent again when the room's housekeeping
+    tasks or flags change (the board's script asks for it on those events)."""
+    board = await run_in_threadpool(hotel_board, hotel_slug)
+    tile = next((t for t in board.tiles if t.room_number == room_number), None)
+    if tile is None:
+        raise PageError(404, "ROOM_NOT_FOUND", f"Room {room_number} not found")
+    html = templates.env.get_template("board/tile_link.html").render(
+        request=request, tile=tile, hotel_slug=hotel_slug
+    )
+    headers = {"Cache-Control": "no-store", "X-Tile-Assignee": tile.assignee or ""}
+    return Response(html, media_type="text/html", headers=headers)
 
 
 @router.get(ROOM)

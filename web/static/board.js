@@ -207,6 +207,22 @@
     }
   }
 
+  // A room's tasks or flags changed: its badges are drawn by the server, so ask for the
+  // tile's inside again (and the open room, if it is this one).
+  async function onHousekeepingEvent(payload) {
+    if (!reconciled || !payload.room_number) return;
+    const tile = tileOf(payload.room_number);
+    if (!tile) return;
+    const response = await fetch(main.dataset.tileUrl + payload.room_number + "/tile", {
+      headers: { Accept: "text/html" }, credentials: "same-origin",
+    });
+    if (!response.ok) return;
+    tile.innerHTML = await response.text();
+    tile.dataset.assignee = response.headers.get("X-Tile-Assignee") || "";
+    applyFilters();
+    if (openRoom === String(payload.room_number)) loadPanel(payload.room_number);
+  }
+
   // What changed between the page and the stream's start: read the rooms once, then play
   // the events that came meanwhile (each sets a state, so playing one twice is harmless).
   async function reconcile() {
@@ -249,6 +265,9 @@
     stream.addEventListener("room-status-changed", parse(onRoomEvent));
     ["booking-checked-out", "booking-checked-in", "booking-cancelled", "booking-no-show"].forEach(
       function (name) { stream.addEventListener(name, parse(onBookingEvent)); }
+    );
+    ["task-created", "task-status-changed", "task-assigned", "room-flags-changed"].forEach(
+      function (name) { stream.addEventListener(name, parse(onHousekeepingEvent)); }
     );
   }
 

@@ -15,7 +15,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.models import Booking, Guest, Hotel, Room, TransitionLog
+from storage.models import (
+    ACTIVE_TASK_STATUSES,
+    Booking,
+    Guest,
+    Hotel,
+    HousekeepingTask,
+    Room,
+    Staff,
+    TransitionLog,
+)
 from storage.timestamps import utc_now
 from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
@@ -46,6 +55,9 @@ class RoomTile:
     departs_today: bool = False  # the booking in house leaves today (the hotel's date)
     arrival_today: str | None = None  # a confirmed booking of this room arriving today
     expected_arrival: time | None = None  # ... and when its guest said they would come
+    do_not_disturb: bool = False  # today's housekeeping flags
+    make_up_room: bool = False
+    assignee: str | None = None  # who has the room's open housekeeping task
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,11 @@ class Board:
         """Rooms per state, every state listed (in the machine's order), zeros too."""
         counted = Counter(tile.status for tile in self.tiles)
         return {state: counted.get(state, 0) for state in ROOM_STATES}
+
+    @property
+    def assignees(self) -> list[str]:
+        """Who holds an open housekeeping task on the board (the assignee filter)."""
+        return sorted({tile.assignee for tile in self.tiles if tile.assignee})
 
     @property
     def floors(self) -> list[tuple[int, list[RoomTile]]]:
@@ -80,6 +97,14 @@ class BookingSummary:
 
 
 @dataclass(frozen=True)
+class TaskSummary:
+    kind: str
+    status: str
+    service_date: date
+    assignee: str | None
+
+
+@dataclass(frozen=True)
 class RoomPanel:
     """One room as the board opens it, for the member asking."""
 
@@ -90,6 +115,7 @@ class RoomPanel:
     arriving: BookingSummary | None
     history: list[TransitionLog]
     actions: list[str] = field(default_factory=list)
+    tasks: list[TaskSummary] = field(default_factory=list)
 
 
 def hotel_board(
@@ -117,11 +143,29 @@ def hotel_board(
                 col(Booking.assigned_room_id).is_not(None),
             )
         }
+        assignees = _assignees(scope.session, scope.hotel)
         return Board(
             scope.hotel,
-            [_tile(room, in_house.get(room.id), arriving.get(room.id), today) for room in rooms],
+            [
+                _tile(room, in_house.get(room.id), arriving.get(room.id), today, assignees)
+                for room in rooms
+            ],
             today,
         )
+
+
+def _assignees(session: Session, hotel: Hotel) -> dict[int, str]:
+    """room id -> the username holding its open housekeeping task (the oldest task)."""
+    rows = session.exec(
+        select(HousekeepingTask.room_id, Staff.username)
+        .join(Staff, Staff.id == HousekeepingTask.assignee_id)  # type: ignore[arg-type]
+        .where(
+            HousekeepingTask.hotel_id == hotel.id,
+            col(HousekeepingTask.status).in_(ACTIVE_TASK_STATUSES),
+        )
+        .order_by(col(HousekeepingTask.id).desc())
+    )
+    return dict(rows.all())
 
 
 def _bookings(session: Session, hotel: Hotel, *conditions: Any) -> list[Booking]:
@@ -129,7 +173,14 @@ def _bookings(session: Session, hotel: Hotel, *conditions: Any) -> list[Booking]
     return list(session.exec(query.order_by(col(Booking.id))))
 
 
-def _tile(room: Room, in_house: Booking | None, arriving: Booking | None, today: date) -> RoomTile:
+def _tile(
+    room: Room,
+    in_house: Booking | None,
+    arriving: Booking | None,
+    today: date,
+    assignees: dict[int, str],
+) -> RoomTile:
+    flagged_today = room.flags_date == today
     return RoomTile(
         room.room_number,
         room.room_status,
@@ -138,6 +189,9 @@ def _tile(room: Room, in_house: Booking | None, arriving: Booking | None, today:
         departs_today=in_house is not None and in_house.departure_date == today,
         arrival_today=arriving.booking_id if arriving else None,
         expected_arrival=arriving.expected_arrival_time if arriving else None,
+        do_not_disturb=flagged_today and room.do_not_disturb,
+        make_up_room=flagged_today and room.make_up_room,
+        assignee=assignees.get(room.id),  # type: ignore[arg-type]
     )
 
 
@@ -180,7 +234,24 @@ def room_panel(
             _summary(scope.session, arriving),
             history,
             actions,
+            _open_tasks(scope.session, room),
         )
+
+
+def _open_tasks(session: Session, room: Room) -> list[TaskSummary]:
+    rows = session.exec(
+        select(HousekeepingTask, Staff.username)
+        .outerjoin(Staff, Staff.id == HousekeepingTask.assignee_id)  # type: ignore[arg-type]
+        .where(
+            HousekeepingTask.room_id == room.id,
+            col(HousekeepingTask.status).in_(ACTIVE_TASK_STATUSES),
+        )
+        .order_by(col(HousekeepingTask.id))
+    )
+    return [
+        TaskSummary(task.kind, task.status, task.service_date, username)
+        for task, username in rows.all()
+    ]
 
 
 def _booking_allows(event: str, booking_events: dict[str, list[str]]) -> bool:
