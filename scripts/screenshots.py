@@ -40,7 +40,24 @@ def prepare(folder: str) -> dict[str, str]:
         access = ensure_demo(uow.session, Path(folder) / "credentials.json")
         write_history(uow.session, HOTEL, days=28, until=midnight)
         uow.commit()
+    housekeeping_morning()
     return {m.username: m.password for m in access.members if m.hotel == HOTEL}
+
+
+def housekeeping_morning() -> None:
+    """The day planned and shared out, a DND sign and a make-up request: the housekeeping
+    badges the board shows."""
+    from workflows.machines.actors import Actor, Role
+    from workflows.services.housekeeping_plan import plan_day
+    from workflows.services.housekeeping_tasks import auto_assign, set_room_flags
+
+    supervisor = Actor(username="sinead", role=Role.SUPERVISOR)
+    plan_day(hotel_slug=HOTEL, performed_by=supervisor)
+    auto_assign(hotel_slug=HOTEL, housekeepers=["hugh"], performed_by=supervisor)
+    for room, flag in ((201, "do_not_disturb"), (103, "make_up_room")):
+        set_room_flags(
+            hotel_slug=HOTEL, room_number=room, flags={flag: True}, performed_by=supervisor
+        )
 
 
 @contextmanager
