@@ -167,5 +167,7 @@ def test_bulk_checkout_rolls_back_only_the_room_that_failed(
     after = snapshot()
     for table in ("booking", "guest", "guestchatsession", "conversation", "roomserviceorder"):
         assert after[table] == before[table], table
-    assert [entry[:4] for entry in log()] == [("103", "check_out", "OCCUPIED", "CHECKOUT_DIRTY")]
-    assert [name for name, _ in outbox()] == ["room-status-changed"]
+    room_entry, task_entry = log()  # room 103's checkout, and the departure task it opened
+    assert room_entry[:4] == ("103", "check_out", "OCCUPIED", "CHECKOUT_DIRTY")
+    assert task_entry[0].startswith("103/DEPARTURE/") and task_entry[1:4] == ("create", "", "OPEN")
+    assert [name for name, _ in outbox()] == ["room-status-changed", "task-created"]
