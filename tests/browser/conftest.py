@@ -27,7 +27,9 @@ LOCAL_HOSTS = {"127.0.0.1"}
 CEILING_MS = 30_000
 
 
-@pytest.fixture(scope="session")
+# One per module, like the offline-docs test's: a Playwright instance still running would
+# make the next module's `sync_playwright()` fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if CHROMIUM is None:
         if os.environ.get("CI"):
