@@ -6,10 +6,10 @@ from sqlalchemy import Engine
 
 from api.app import create_app as create_api_app
 from web.errors import install_page_errors
-from web.routes import analytics, board, sign_in
+from web.routes import analytics, board, front_desk, my_tasks, sign_in
 from web.templating import STATIC_DIR, STATIC_URL
 
-PAGE_ROUTERS = (sign_in, board, analytics)
+PAGE_ROUTERS = (sign_in, board, front_desk, my_tasks, analytics)
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:

@@ -23,7 +23,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from web.refusals import PageError, SignInRequired
-from workflows.machines.actors import Actor
+from workflows.machines.actors import FRONT_DESK, HOUSEKEEPING, Actor, Role
 from workflows.machines.errors import CSRF_TOKEN_INVALID, PERMISSION_DENIED
 from workflows.services.analytics import may_read_analytics
 from workflows.services.board_sessions import (
@@ -79,6 +79,19 @@ class PageUser:
     @property
     def may_read_analytics(self) -> bool:
         return may_read_analytics(self.actor)
+
+    @property
+    def may_use_front_desk(self) -> bool:
+        return self.is_superuser or self.role in FRONT_DESK
+
+    @property
+    def may_use_my_tasks(self) -> bool:
+        return self.is_superuser or self.role in HOUSEKEEPING
+
+    @property
+    def sees_own_tasks_only(self) -> bool:
+        """A housekeeper's list holds their own tasks; a supervisor's everyone's."""
+        return not self.is_superuser and self.role == Role.HOUSEKEEPER
 
 
 def session_of(request: Request) -> PageUser | None:

@@ -1,12 +1,12 @@
 // The board: live tiles from the hotel's event stream, filters, a room opened in a dialog
-// and its actions posted with the session's CSRF token. Plain JavaScript, no framework:
+// and its actions posted with the session's CSRF token (live.js: the pieces every live
+// page shares). Plain JavaScript, no framework:
 // without it the page still works (links and forms), with it nothing reloads.
 "use strict";
 
 (function () {
   const main = document.querySelector("main.board-page");
   if (!main) return;
-  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   const labels = JSON.parse(document.getElementById("status-labels").textContent);
   const live = document.getElementById("live-status");
   const announcer = document.getElementById("announcer");
@@ -99,21 +99,10 @@
     box.appendChild(paragraph);
   }
 
-  async function readError(response) {
-    try {
-      const body = await response.json();
-      if (body && body.error && body.error.message) return body.error.message;
-    } catch (ignored) { /* not JSON: say so plainly below */ }
-    return "That did not work (the server answered " + response.status + "). Try again.";
-  }
+  const readError = Turnover.readError;
 
   function sessionEnded() {
-    live.dataset.state = "ended";
-    live.querySelector(".live-text").innerHTML = "";
-    const link = document.createElement("a");
-    link.href = "/?next=" + encodeURIComponent(location.pathname);
-    link.textContent = "Your session has ended: sign in again";
-    live.querySelector(".live-text").appendChild(link);
+    Turnover.sessionEnded(live);
   }
 
   async function loadPanel(roomNumber) {
@@ -169,12 +158,7 @@
     const button = form.querySelector("button");
     button.disabled = true;
     try {
-      const response = await fetch(form.action, {
-        method: "POST",
-        headers: { Accept: "application/json", "X-CSRF-Token": csrfToken },
-        body: new URLSearchParams(new FormData(form)),
-        credentials: "same-origin",
-      });
+      const response = await Turnover.postForm(form);
       if (response.status === 401) { sessionEnded(); showMessage("Your session has ended: sign in again."); return; }
       if (!response.ok) { showMessage(await readError(response)); return; }
       const result = await response.json();
@@ -244,31 +228,14 @@
   }
 
   function listen() {
-    const stream = new EventSource(main.dataset.eventsUrl);
-    let everOpened = false;
-    stream.addEventListener("open", function () {
-      live.dataset.state = "live";
-      live.querySelector(".live-text").textContent = "Live";
-      if (!everOpened) { everOpened = true; reconcile(); }
-    });
-    stream.addEventListener("error", function () {
-      if (stream.readyState === EventSource.CLOSED) {
-        sessionEnded(); // the stream refused us: the session is over
-        return;
-      }
-      live.dataset.state = "reconnecting";
-      live.querySelector(".live-text").textContent = "Connection lost, reconnecting…";
-    });
-    const parse = function (handler) {
-      return function (message) { handler(JSON.parse(message.data)); };
-    };
-    stream.addEventListener("room-status-changed", parse(onRoomEvent));
+    const handlers = { "room-status-changed": onRoomEvent };
     ["booking-checked-out", "booking-checked-in", "booking-cancelled", "booking-no-show"].forEach(
-      function (name) { stream.addEventListener(name, parse(onBookingEvent)); }
+      function (name) { handlers[name] = onBookingEvent; }
     );
     ["task-created", "task-status-changed", "task-assigned", "room-flags-changed"].forEach(
-      function (name) { stream.addEventListener(name, parse(onHousekeepingEvent)); }
+      function (name) { handlers[name] = onHousekeepingEvent; }
     );
+    Turnover.listen(main.dataset.eventsUrl, live, handlers, reconcile);
   }
 
   applyFilters();

@@ -4,7 +4,7 @@ server's. Nothing here writes.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import col, select
 
@@ -19,6 +19,7 @@ from workflows.services.scope import HotelScope, hotel_scope
 
 CONFIRMED = BookingLifecycle.confirmed.value
 CHECKED_IN = BookingLifecycle.checked_in.value
+COMPLETED = BookingLifecycle.completed.value
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,21 @@ def in_house(
     return _day_list(hotel_slug, actor, None, limit, offset, now, uow, _staying)
 
 
+def recent_checkouts(
+    *,
+    hotel_slug: str,
+    actor: Actor,
+    day: date | None = None,
+    limit: int,
+    offset: int,
+    now: datetime | None = None,
+    uow: UnitOfWork | None = None,
+) -> DayPage:
+    """COMPLETED bookings due out on `day` or the day before: those a wrong checkout may
+    still be reinstated for (`allowed_events` says whether it may)."""
+    return _day_list(hotel_slug, actor, day, limit, offset, now, uow, _left)
+
+
 def booking_history(
     *,
     hotel_slug: str,
@@ -109,6 +125,14 @@ def _leaving(query, day: date):  # type: ignore[no-untyped-def]
     return query.where(Booking.status == CHECKED_IN, Booking.departure_date <= day).order_by(
         col(Booking.departure_date), col(Booking.id)
     )
+
+
+def _left(query, day: date):  # type: ignore[no-untyped-def]
+    return query.where(
+        Booking.status == COMPLETED,
+        Booking.departure_date <= day,
+        Booking.departure_date >= day - timedelta(days=1),
+    ).order_by(col(Booking.departure_date).desc(), col(Booking.id))
 
 
 def _staying(query, day: date):  # type: ignore[no-untyped-def]
