@@ -89,8 +89,9 @@ def recent_checkouts(
     now: datetime | None = None,
     uow: UnitOfWork | None = None,
 ) -> DayPage:
-    """COMPLETED bookings due out on `day` or the day before: those a wrong checkout may
-    still be reinstated for (`allowed_events` says whether it may)."""
+    """COMPLETED bookings due out on `day` or later, or the day before (an early checkout
+    included): those a wrong checkout may still be reinstated for (`allowed_events` says
+    whether it may), the latest checkout first."""
     return _day_list(hotel_slug, actor, day, limit, offset, now, uow, _left)
 
 
@@ -129,10 +130,8 @@ def _leaving(query, day: date):  # type: ignore[no-untyped-def]
 
 def _left(query, day: date):  # type: ignore[no-untyped-def]
     return query.where(
-        Booking.status == COMPLETED,
-        Booking.departure_date <= day,
-        Booking.departure_date >= day - timedelta(days=1),
-    ).order_by(col(Booking.departure_date).desc(), col(Booking.id))
+        Booking.status == COMPLETED, Booking.departure_date >= day - timedelta(days=1)
+    ).order_by(col(Booking.checked_out_at).desc(), col(Booking.id))
 
 
 def _staying(query, day: date):  # type: ignore[no-untyped-def]
