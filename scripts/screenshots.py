@@ -127,8 +127,31 @@ def photograph(base: str, passwords: dict[str, str]) -> list[Path]:
             page.goto(base + f"/hotels/{HOTEL}/analytics")
             expect(page.locator("body")).to_have_attribute("data-charts-drawn", "4")
             written.append(shoot(page, "analytics", size, full=True))
+            written += desk_and_tasks(page, base, passwords, size)
             context.close()
         browser.close()
+    return written
+
+
+def desk_and_tasks(page: Any, base: str, passwords: dict[str, str], size: str) -> list[Path]:
+    """The front desk (anna's) and a housekeeper's tasks (hugh's: the first one started, on
+    the desktop pass, so that both sizes show a task under way)."""
+    from playwright.sync_api import expect
+
+    page.context.clear_cookies()
+    sign_in(page, base, "anna", passwords["anna"])
+    page.goto(base + f"/hotels/{HOTEL}/front-desk")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    written = [shoot(page, "front-desk", size, full=True)]
+    page.context.clear_cookies()
+    sign_in(page, base, "hugh", passwords["hugh"])
+    page.goto(base + f"/hotels/{HOTEL}/my-tasks")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    if size == "desktop":
+        page.locator(".task-card").first.get_by_role("button", name="Start").click()
+        expect(page.locator(".task-card").first).to_have_attribute("data-status", "IN_PROGRESS")
+        page.evaluate("document.getElementById('page-message').innerHTML = ''")
+    written.append(shoot(page, "my-tasks", size, full=True))
     return written
 
 

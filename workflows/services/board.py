@@ -9,7 +9,7 @@ checkout (superusers only).
 """
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -21,6 +21,7 @@ from storage.models import (
     Guest,
     Hotel,
     HousekeepingTask,
+    OutOfOrderPeriod,
     Room,
     Staff,
     TransitionLog,
@@ -31,6 +32,7 @@ from workflows.machines.actors import Actor
 from workflows.machines.booking_lifecycle import BookingLifecycle
 from workflows.machines.errors import DomainError, TransitionRefused
 from workflows.machines.hotel_day import hotel_today
+from workflows.machines.out_of_order_period import LIVE_PERIOD_STATUSES
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.bulk_checkout import bulk_checkout
 from workflows.services.check_in import check_in_booking
@@ -58,6 +60,9 @@ class RoomTile:
     do_not_disturb: bool = False  # today's housekeeping flags
     make_up_room: bool = False
     assignee: str | None = None  # who has the room's open housekeeping task
+    # An out-of-order period scheduled or under way today: its last day and its reason.
+    out_of_order_until: date | None = None
+    out_of_order_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,14 +149,35 @@ def hotel_board(
             )
         }
         assignees = _assignees(scope.session, scope.hotel)
-        return Board(
-            scope.hotel,
-            [
-                _tile(room, in_house.get(room.id), arriving.get(room.id), today, assignees)
-                for room in rooms
-            ],
-            today,
+        periods = _periods_today(scope.session, scope.hotel, today)
+        tiles = [
+            _tile(room, in_house.get(room.id), arriving.get(room.id), today, assignees)
+            for room in rooms
+        ]
+        return Board(scope.hotel, [_with_period(tile, periods) for tile in tiles], today)
+
+
+def _periods_today(session: Session, hotel: Hotel, today: date) -> dict[int, OutOfOrderPeriod]:
+    """room number -> its out-of-order period scheduled or active today (the first one)."""
+    rows = session.exec(
+        select(Room.room_number, OutOfOrderPeriod)
+        .join(Room, col(Room.id) == OutOfOrderPeriod.room_id)
+        .where(
+            OutOfOrderPeriod.hotel_id == hotel.id,
+            col(OutOfOrderPeriod.status).in_(LIVE_PERIOD_STATUSES),
+            OutOfOrderPeriod.starts_on <= today,
+            OutOfOrderPeriod.ends_on >= today,
         )
+        .order_by(col(OutOfOrderPeriod.starts_on).desc())
+    )
+    return dict(rows.all())
+
+
+def _with_period(tile: RoomTile, periods: dict[int, OutOfOrderPeriod]) -> RoomTile:
+    period = periods.get(tile.room_number)
+    if period is None:
+        return tile
+    return replace(tile, out_of_order_until=period.ends_on, out_of_order_reason=period.reason)
 
 
 def _assignees(session: Session, hotel: Hotel) -> dict[int, str]:
