@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from tests.conftest import HOTEL
 from tests.web.conftest import page_token, sign_in
 from workflows.machines.actors import Actor, Role
-from workflows.services.housekeeping_plan import plan_day
 from workflows.services.board import hotel_board
+from workflows.services.housekeeping_plan import plan_day
 from workflows.services.housekeeping_tasks import assign_tasks, list_tasks
 from workflows.services.out_of_order import schedule_period
 
