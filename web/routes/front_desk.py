@@ -15,16 +15,19 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from storage.timestamps import utc_now
 from web.errors import wants_json
 from web.refusals import PageError
 from web.sessions import FORM_BODY, Form, HotelUser, PageUser, PostingUser
 from web.templating import render_page, templates
 from workflows.machines.errors import PERMISSION_DENIED
+from workflows.machines.hotel_day import hotel_today
 from workflows.services.bulk_check_in import CheckInRequestItem, bulk_check_in
 from workflows.services.check_in import check_in_booking
 from workflows.services.checkout import BookingRef, checkout_booking
 from workflows.services.day_lists import (
     DayPage,
+    DeskItem,
     arrivals,
     departures,
     in_house,
@@ -67,6 +70,21 @@ class DeskLists:
     in_house: DayPage
     checked_out: DayPage
     ready_rooms: list[int]
+    today: date
+
+    def check_in_offered(self, item: DeskItem, may_check_in: bool) -> bool:
+        """The machine's `check_in`, or (it refused only for want of a ready room of the
+        booking's own) a ready room to choose, today, for a member who may check in."""
+        if "check_in" in item.allowed_events:
+            return True
+        without_ready_room = item.room is None or item.room.room_status != READY
+        return (
+            may_check_in
+            and bool(self.ready_rooms)
+            and self.day == self.today
+            and item.booking.status == "CONFIRMED"
+            and without_ready_room
+        )
 
 
 def desk_lists(hotel_slug: str, user: PageUser, day: date | None) -> DeskLists:
@@ -81,6 +99,7 @@ def desk_lists(hotel_slug: str, user: PageUser, day: date | None) -> DeskLists:
         in_house=in_house(offset=0, **common),
         checked_out=recent_checkouts(day=day, offset=0, **common),
         ready_rooms=[room.room_number for room in rooms.items],
+        today=hotel_today(user.session.hotel, utc_now()),
     )
 
 

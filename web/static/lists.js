@@ -26,6 +26,12 @@
     return focused && region.contains(focused) && focused.matches("input[type=text], textarea, select, details[open] *");
   }
 
+  // A folded part (a move, a skip) stays open when the lists are drawn again.
+  function whereIs(details) {
+    const item = details.closest("[data-booking], [data-task]");
+    return item ? (item.dataset.booking || "task-" + item.dataset.task) : "";
+  }
+
   async function refresh() {
     if (refreshing) { again = true; return refreshing; }
     if (busy()) { again = true; return null; }
@@ -36,7 +42,11 @@
         });
         if (response.redirected || response.status === 401) { Turnover.sessionEnded(live); return; }
         if (response.ok) {
+          const opened = Array.from(region.querySelectorAll("details[open]")).map(whereIs);
           region.innerHTML = await response.text();
+          region.querySelectorAll("details").forEach(function (details) {
+            if (opened.indexOf(whereIs(details)) >= 0) details.open = true;
+          });
           main.dataset.refreshed = String(Number(main.dataset.refreshed || 0) + 1);
         }
       } finally {
