@@ -29,7 +29,7 @@ def test_the_front_desk_lists_the_day(browser_client: TestClient) -> None:
     assert page.status_code == 200, page.text
     assert 'data-booking="BK-2"' in page.text and 'data-booking="BK-1"' in page.text
     assert "Check in" in page.text and "Move to another room" in page.text
-    assert 'id="room-BK-3"' in page.text  # no room of its own: a ready one to choose
+    assert 'id="room-BK-3"' not in page.text  # the one ready room is BK-2's: none to choose
     assert ">Front desk</a>" in page.text and ">My tasks</a>" not in page.text
 
 

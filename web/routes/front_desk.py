@@ -69,7 +69,8 @@ class DeskLists:
     departures: DayPage
     in_house: DayPage
     checked_out: DayPage
-    ready_rooms: list[int]
+    ready_rooms: list[int]  # where a guest in house may move
+    free_rooms: list[int]  # ... and those no other arrival of the day holds: to check in to
     today: date
 
     def check_in_offered(self, item: DeskItem, may_check_in: bool) -> bool:
@@ -80,7 +81,7 @@ class DeskLists:
         without_ready_room = item.room is None or item.room.room_status != READY
         return (
             may_check_in
-            and bool(self.ready_rooms)
+            and bool(self.free_rooms)
             and self.day == self.today
             and item.booking.status == "CONFIRMED"
             and without_ready_room
@@ -92,6 +93,8 @@ def desk_lists(hotel_slug: str, user: PageUser, day: date | None) -> DeskLists:
     arriving = arrivals(day=day, offset=0, **common)
     day = arriving.day
     rooms = list_rooms(hotel_slug=hotel_slug, status=READY, limit=LIST_LIMIT, offset=0)
+    # a ready room another of the day's arrivals holds is not offered to anyone else
+    held = {item.room.room_number for item in arriving.items if item.room is not None}
     return DeskLists(
         day=day,
         arrivals=arriving,
@@ -99,6 +102,7 @@ def desk_lists(hotel_slug: str, user: PageUser, day: date | None) -> DeskLists:
         in_house=in_house(offset=0, **common),
         checked_out=recent_checkouts(day=day, offset=0, **common),
         ready_rooms=[room.room_number for room in rooms.items],
+        free_rooms=[room.room_number for room in rooms.items if room.room_number not in held],
         today=hotel_today(user.session.hotel, utc_now()),
     )
 
