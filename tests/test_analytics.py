@@ -9,12 +9,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from storage.models import Hotel, Room, TransitionLog
+from storage.models import Hotel, Room, TransitionLog, TurnoverInterval
+from storage.turnover_intervals import derive_turnover_intervals
 from storage.unit_of_work import UnitOfWork
+from tests.conftest import ANNA
 from workflows.machines.actors import Actor, Role
 from workflows.machines.errors import DomainError
 from workflows.services import analytics
 from workflows.services.analytics import InvalidPeriod, turnover_analytics
+from workflows.services.checkout import BookingRef, checkout_booking
+from workflows.services.housekeeping import RoomRef, transition_room
 
 DUBLIN = ZoneInfo("Europe/Dublin")
 MAEVE = Actor(username="maeve", role=Role.MANAGER)
@@ -54,6 +58,10 @@ def write_log(entries: list[tuple[int, str, datetime, str]], kind: str = "room")
                     created_at=moment.astimezone(UTC),
                 )
             )
+        uow.session.flush()
+        # Written without the machines: the facts come from the log, as the migration
+        # derives them (test_the_machines_write_the_facts_the_log_gives holds the two equal).
+        derive_turnover_intervals(uow.session.connection(), hotel_id)
         uow.commit()
 
 
@@ -247,3 +255,47 @@ def test_random_log_agrees_with_a_plain_reading(database: str) -> None:
             assert day.turnover.p90_minutes == pytest.approx(percentile_cont(values, 0.9), abs=0.06)
     everything = [m for values in minutes.values() for m in values]
     assert figures.turnover.p90_minutes == pytest.approx(percentile_cont(everything, 0.9), abs=0.06)
+
+
+# --- the facts the machines write are those the log gives -----------------------------------
+
+
+def facts() -> list[tuple]:
+    with UnitOfWork() as uow:
+        found = uow.session.exec(TurnoverInterval.__table__.select()).all()  # type: ignore[attr-defined]
+    return sorted(
+        (
+            *(row.room_id, row.measure, row.kind, row.actor),
+            *(row.starts_epoch, row.ends_epoch, row.local_day, row.ends_local - row.ends_epoch),
+        )
+        for row in found
+    )
+
+
+def same_facts(written: list[tuple], derived: list[tuple]) -> bool:
+    """Equal, the times to the second (SQLite reads a timestamp to the millisecond)."""
+    return len(written) == len(derived) and all(
+        a[:4] == b[:4] and abs(a[4] - b[4]) <= 1 and abs(a[5] - b[5]) <= 1 and a[6:] == b[6:]
+        for a, b in zip(written, derived, strict=True)
+    )
+
+
+def test_the_machines_write_the_facts_the_log_gives(hotel: str) -> None:
+    checkout_booking(booking=BookingRef(hotel, "BK-1"), performed_by=ANNA)
+    cleaning = ["start_cleaning", "finish_cleaning"]
+    for event in [*cleaning, "fail_inspection", *cleaning, "pass_inspection"]:
+        transition_room(room=RoomRef(hotel, 101), event=event, performed_by=MAEVE)
+    for event in [*cleaning, "pass_inspection"]:  # dirty before the log began
+        transition_room(room=RoomRef(hotel, 104), event=event, performed_by=MAEVE)
+    transition_room(room=RoomRef(hotel, 102), event="take_out_of_order", performed_by=MAEVE)
+    written = facts()
+    assert sorted((row[1], row[2]) for row in written) == [
+        ("cleaning", "departure"),
+        ("cleaning", "failed_inspection"),
+        ("cleaning", "other"),
+        ("turnover", "departure"),
+    ]
+    with UnitOfWork() as uow:
+        derive_turnover_intervals(uow.session.connection())
+        uow.commit()
+    assert same_facts(written, facts())
