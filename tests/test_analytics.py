@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
 
 from storage.models import Hotel, Room, TransitionLog, TurnoverInterval
+from storage.schema_upgrade import alembic_config
 from storage.turnover_intervals import derive_turnover_intervals
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import ANNA
@@ -39,7 +41,9 @@ def make_hotel(rooms: int) -> dict[int, int]:
     return ids  # type: ignore[return-value]
 
 
-def write_log(entries: list[tuple[int, str, datetime, str]], kind: str = "room") -> None:
+def write_log(
+    entries: list[tuple[int, str, datetime, str]], kind: str = "room", derive: bool = True
+) -> None:
     """(entity id, event, moment, actor) rows, in the order given."""
     with UnitOfWork() as uow:
         hotel_id = uow.session.exec(Hotel.__table__.select()).first().id  # type: ignore[attr-defined,union-attr]
@@ -59,6 +63,9 @@ def write_log(entries: list[tuple[int, str, datetime, str]], kind: str = "room")
                 )
             )
         uow.session.flush()
+        if not derive:
+            uow.commit()
+            return
         # Written without the machines: the facts come from the log, as the migration
         # derives them (test_the_machines_write_the_facts_the_log_gives holds the two equal).
         derive_turnover_intervals(uow.session.connection(), hotel_id)
@@ -299,3 +306,31 @@ def test_the_machines_write_the_facts_the_log_gives(hotel: str) -> None:
         derive_turnover_intervals(uow.session.connection())
         uow.commit()
     assert same_facts(written, facts())
+
+
+def test_the_migration_derives_the_facts_of_an_existing_log(database: str) -> None:
+    room = make_hotel(2)
+    command.downgrade(alembic_config(), "0010")  # before the facts existed
+    write_log(
+        [
+            (room[1], "check_out", local("2025-03-29 23:30"), "fiona"),
+            (room[1], "start_cleaning", local("2025-03-30 09:00"), "hugh"),
+            (room[1], "finish_cleaning", local("2025-03-30 09:40"), "hugh"),
+            (room[1], "pass_inspection", local("2025-03-30 10:00"), "sinead"),
+            (room[2], "start_cleaning", local("2025-03-30 11:00"), "nora"),
+            (room[2], "finish_cleaning", local("2025-03-30 11:20"), "nora"),
+        ],
+        derive=False,
+    )
+    command.upgrade(alembic_config(), "head")
+    figures = turnover_analytics(
+        HOTEL, actor=MAEVE, first=date(2025, 3, 29), last=date(2025, 3, 30)
+    )
+    # 23:30 GMT to 10:00 IST: ten and a half hours on the clock, nine and a half elapsed
+    assert figures.days[0].turnover == analytics.Spread(1, 570.0, 570.0)
+    # ... and ready the next day, not by the check-in time of the checkout's day
+    assert figures.days[0].departures == 1 and figures.days[0].ready_by_check_in == 0
+    assert [(c.key, c.spread.count) for c in figures.cleaning_by_kind] == [
+        ("departure", 1),
+        ("other", 1),
+    ]
