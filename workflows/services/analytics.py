@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, select, text
+from sqlalchemy import Select, and_, case, func, literal_column, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import TransitionLog, TurnoverInterval
@@ -40,7 +40,6 @@ from storage.turnover_intervals import (
     SECONDS_PER_DAY,
     TURNOVER,
     epoch_sql,
-    offset_sql,
     utc_offsets,
 )
 from storage.unit_of_work import UnitOfWork
@@ -315,10 +314,24 @@ class _Sql:
 
     # --- counts from the log's index
 
-    def local(self, column: Any) -> ColumnElement[Any]:
-        """The hotel's wall clock at a log timestamp, as local epoch seconds."""
-        at = epoch_sql(column, self.dialect)
-        return at + offset_sql(self.offsets, at)
+    def local_hours(self, events: Sequence[str]) -> Any:
+        """The period's room rows of `events`: their event and local hour (hours since
+        1970, local). Its epoch second is computed once per row: the offset's `CASE`
+        compares the stored timestamp with the instants of the changes, and on SQLite
+        `LIMIT -1` keeps the grouping query from inlining the expression per mention."""
+        at = epoch_sql(log.c.created_at, self.dialect)
+        changes = [datetime.fromtimestamp(start, UTC) for start, _ in self.offsets]
+        offset: Any = literal_column(str(self.offsets[0][1]))
+        if len(self.offsets) > 1:
+            whens = [
+                (log.c.created_at < change, literal_column(str(previous)))
+                for change, (_, previous) in zip(changes[1:], self.offsets, strict=False)
+            ]
+            offset = case(*whens, else_=literal_column(str(self.offsets[-1][1])))
+        rows = select(log.c.event, ((at + offset) // 3600).label("hour")).where(
+            self.room_rows(events)
+        )
+        return (rows if self.postgres else rows.limit(-1)).subquery("local_hours")
 
     def room_rows(self, events: Sequence[str]) -> ColumnElement[bool]:
         return and_(
@@ -331,21 +344,15 @@ class _Sql:
 
     def checkouts(self) -> Select[Any]:
         """(local day, local hour, room checkouts) of the period."""
-        local = self.local(log.c.created_at)
-        day = (local // SECONDS_PER_DAY).label("day")
-        hour = ((local % SECONDS_PER_DAY) // 3600).label("hour")
-        return (
-            select(day, hour, func.count())
-            .where(self.room_rows(("check_out",)))
-            .group_by(day, hour)
-        )
+        rows = self.local_hours(("check_out",))
+        return select(rows.c.hour // 24, rows.c.hour % 24, func.count()).group_by(rows.c.hour)
 
     def inspections_per_day(self) -> Select[Any]:
-        day = (self.local(log.c.created_at) // SECONDS_PER_DAY).label("day")
-        passed = func.sum(case((log.c.event == "pass_inspection", 1), else_=0))
-        failed = func.sum(case((log.c.event == "fail_inspection", 1), else_=0))
-        where = self.room_rows(("pass_inspection", "fail_inspection"))
-        return select(day, passed, failed).where(where).group_by(day)
+        rows = self.local_hours(("pass_inspection", "fail_inspection"))
+        day = (rows.c.hour // 24).label("day")
+        passed = func.sum(case((rows.c.event == "pass_inspection", 1), else_=0))
+        failed = func.sum(case((rows.c.event == "fail_inspection", 1), else_=0))
+        return select(day, passed, failed).group_by(day)
 
     # --- durations from the facts
 
@@ -430,24 +437,21 @@ class _SqliteRanks:
     each group's count first, then the two values around each percentile's rank (1 +
     p(n - 1)) read from the group's index in the duration's order, interpolated."""
 
-    WHERE = (
-        "hotel_id = :hotel AND measure = :measure AND local_day BETWEEN :first AND :last "
-        "AND ends_epoch < :horizon"
-    )
-
     def __init__(self, sql: _Sql, run: Callable[..., Any]) -> None:
         self.sql = sql
         self.run = run
 
-    def params(self, measure: str) -> dict[str, Any]:
+    def where(self, measure: str) -> str:
+        """The measure's facts of the period. Whole numbers and the measure's name (ours,
+        not the caller's) are written into the statement: hundreds of subqueries share
+        them, and SQLite prepares a literal faster than it binds a parameter per use."""
         sql = self.sql
-        return {
-            "hotel": sql.hotel_id,
-            "measure": measure,
-            "first": sql.first_day,
-            "last": sql.last_day,
-            "horizon": sql.horizon,
-        }
+        assert measure in (TURNOVER, CLEANING)
+        return (
+            f"hotel_id = {int(sql.hotel_id)} AND measure = '{measure}' AND local_day "
+            f"BETWEEN {int(sql.first_day)} AND {int(sql.last_day)} "
+            f"AND ends_epoch < {int(sql.horizon)}"
+        )
 
     def spreads(
         self, measure: str, key: str, ready_deadline: int | None = None
@@ -461,9 +465,8 @@ class _SqliteRanks:
         counts = self.run(
             text(
                 f"SELECT {key}, COUNT(*), {ready} FROM turnoverinterval "
-                f"INDEXED BY {RANK_INDEXES[key]} WHERE {self.WHERE} GROUP BY {key}"
-            ),
-            self.params(measure),
+                f"INDEXED BY {RANK_INDEXES[key]} WHERE {self.where(measure)} GROUP BY {key}"
+            )
         ).all()
         values = self.values_at_ranks(measure, key, [(row[0], int(row[1])) for row in counts])
         return [
@@ -478,22 +481,26 @@ class _SqliteRanks:
     def values_at_ranks(
         self, measure: str, key: str, groups: list[tuple[Any, int]]
     ) -> dict[tuple[Any, float], float]:
-        terms, params = [], self.params(measure)
+        terms: list[str] = []
+        params: dict[str, Any] = {}
+        where = self.where(measure)
         for number, (group, n) in enumerate(groups):
+            named = str(int(group)) if key == "local_day" else f":g{number}"
             params[f"g{number}"] = group
             for p in (0.5, 0.9):
                 position = p * (n - 1)
                 below = int(position)
                 fraction = position - below
                 terms.append(
-                    f"SELECT :g{number}, {p}, MIN(seconds) + {fraction!r} * "
+                    f"SELECT {named}, {p}, MIN(seconds) + {fraction!r} * "
                     f"(MAX(seconds) - MIN(seconds)) FROM (SELECT seconds FROM turnoverinterval "
-                    f"INDEXED BY {RANK_INDEXES[key]} WHERE {self.WHERE} AND {key} = :g{number} "
+                    f"INDEXED BY {RANK_INDEXES[key]} WHERE {where} AND {key} = {named} "
                     f"ORDER BY seconds LIMIT {2 if fraction else 1} OFFSET {below})"
                 )
         found: dict[tuple[Any, float], float] = {}
         for start in range(0, len(terms), RANKS_PER_STATEMENT):
             statement = " UNION ALL ".join(terms[start : start + RANKS_PER_STATEMENT])
-            for group, p, value in self.run(text(statement), params).all():
+            used = {name: value for name, value in params.items() if f":{name} " in statement}
+            for group, p, value in self.run(text(statement), used).all():
                 found[group, float(p)] = value
         return found
