@@ -15,7 +15,7 @@ Nothing is loaded into Python but the figures. The counts (departures per day an
 inspections per day) are read from an index of the log; the durations from the log's facts,
 `TurnoverInterval` (storage/turnover_intervals.py: one row per finished turnover and per
 finished cleaning, written with the transition that ends it, local day and times
-precomputed in the hotel's timezone), so a year is about 80,000 small rows, not 300,000
+precomputed in the hotel's timezone), so a year is about 90,000 small rows, not 300,000
 log rows to pair. Percentiles: PostgreSQL's `percentile_cont`; SQLite has none, so there a
 group's count comes first, then the values at the two ranks around each percentile are read
 from an index in the duration's order (`LIMIT 2 OFFSET k`), interpolated as
