@@ -267,6 +267,63 @@ class TransitionLog(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now)
 
 
+class TurnoverInterval(SQLModel, table=True):
+    """One finished stretch of a room's turnover, written in the transaction of the
+    transition that ends it (`storage/turnover_intervals.py`): a `turnover` (a checkout to
+    the room's next `pass_inspection`) or a `cleaning` (`start_cleaning` to its
+    `finish_cleaning`). The analytics read these instead of pairing the log's rows. Times
+    are whole epoch seconds; `*_local` are the hotel's wall-clock seconds (its timezone
+    when the row was written), `local_day` the local day of the start (days since 1970)."""
+
+    __table_args__ = (
+        # A period's figures per day; every index holds the columns its query reads.
+        Index(
+            "ix_turnoverinterval_day",
+            "hotel_id",
+            "measure",
+            "local_day",
+            "seconds",
+            "ends_epoch",
+            "ends_local",
+        ),
+        # ... per kind (and the whole period's turnovers, all of kind "departure"),
+        Index(
+            "ix_turnoverinterval_kind",
+            "hotel_id",
+            "measure",
+            "kind",
+            "seconds",
+            "local_day",
+            "ends_epoch",
+        ),
+        # ... and per housekeeper.
+        Index(
+            "ix_turnoverinterval_actor",
+            "hotel_id",
+            "measure",
+            "actor",
+            "seconds",
+            "local_day",
+            "ends_epoch",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    hotel_id: int = Field(foreign_key="hotel.id")
+    room_id: int
+    measure: str = Field(max_length=16)  # "turnover" | "cleaning"
+    # what made the room dirty (cleaning: departure, failed_inspection, out_of_order,
+    # forced_checkout, other); "departure" for a turnover
+    kind: str = Field(max_length=32)
+    actor: str = Field(max_length=150)  # who started it (the checkout's, the cleaner)
+    starts_epoch: int = Field(sa_column=Column(BigInteger, nullable=False))
+    ends_epoch: int = Field(sa_column=Column(BigInteger, nullable=False))
+    seconds: int = Field(sa_column=Column(BigInteger, nullable=False))
+    starts_local: int = Field(sa_column=Column(BigInteger, nullable=False))
+    ends_local: int = Field(sa_column=Column(BigInteger, nullable=False))
+    local_day: int
+
+
 class OutboxEvent(SQLModel, table=True):
     """A realtime event written in the transaction of its transition, delivered after commit."""
 

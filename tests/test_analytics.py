@@ -8,13 +8,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
 
-from storage.models import Hotel, Room, TransitionLog
+from storage.models import Hotel, Room, TransitionLog, TurnoverInterval
+from storage.schema_upgrade import alembic_config
+from storage.turnover_intervals import derive_turnover_intervals
 from storage.unit_of_work import UnitOfWork
+from tests.conftest import ANNA
 from workflows.machines.actors import Actor, Role
 from workflows.machines.errors import DomainError
 from workflows.services import analytics
 from workflows.services.analytics import InvalidPeriod, turnover_analytics
+from workflows.services.checkout import BookingRef, checkout_booking
+from workflows.services.housekeeping import RoomRef, transition_room
 
 DUBLIN = ZoneInfo("Europe/Dublin")
 MAEVE = Actor(username="maeve", role=Role.MANAGER)
@@ -35,7 +41,9 @@ def make_hotel(rooms: int) -> dict[int, int]:
     return ids  # type: ignore[return-value]
 
 
-def write_log(entries: list[tuple[int, str, datetime, str]], kind: str = "room") -> None:
+def write_log(
+    entries: list[tuple[int, str, datetime, str]], kind: str = "room", derive: bool = True
+) -> None:
     """(entity id, event, moment, actor) rows, in the order given."""
     with UnitOfWork() as uow:
         hotel_id = uow.session.exec(Hotel.__table__.select()).first().id  # type: ignore[attr-defined,union-attr]
@@ -54,6 +62,13 @@ def write_log(entries: list[tuple[int, str, datetime, str]], kind: str = "room")
                     created_at=moment.astimezone(UTC),
                 )
             )
+        uow.session.flush()
+        if not derive:
+            uow.commit()
+            return
+        # Written without the machines: the facts come from the log, as the migration
+        # derives them (test_the_machines_write_the_facts_the_log_gives holds the two equal).
+        derive_turnover_intervals(uow.session.connection(), hotel_id)
         uow.commit()
 
 
@@ -247,3 +262,75 @@ def test_random_log_agrees_with_a_plain_reading(database: str) -> None:
             assert day.turnover.p90_minutes == pytest.approx(percentile_cont(values, 0.9), abs=0.06)
     everything = [m for values in minutes.values() for m in values]
     assert figures.turnover.p90_minutes == pytest.approx(percentile_cont(everything, 0.9), abs=0.06)
+
+
+# --- the facts the machines write are those the log gives -----------------------------------
+
+
+def facts() -> list[tuple]:
+    with UnitOfWork() as uow:
+        found = uow.session.exec(TurnoverInterval.__table__.select()).all()  # type: ignore[attr-defined]
+    return sorted(
+        (
+            *(row.room_id, row.measure, row.kind, row.actor),
+            *(row.starts_epoch, row.ends_epoch, row.local_day, row.ends_local - row.ends_epoch),
+        )
+        for row in found
+    )
+
+
+def same_facts(written: list[tuple], derived: list[tuple]) -> bool:
+    """Equal, the times to the second (SQLite reads a timestamp to the millisecond)."""
+    return len(written) == len(derived) and all(
+        a[:4] == b[:4] and abs(a[4] - b[4]) <= 1 and abs(a[5] - b[5]) <= 1 and a[6:] == b[6:]
+        for a, b in zip(written, derived, strict=True)
+    )
+
+
+def test_the_machines_write_the_facts_the_log_gives(hotel: str) -> None:
+    checkout_booking(booking=BookingRef(hotel, "BK-1"), performed_by=ANNA)
+    cleaning = ["start_cleaning", "finish_cleaning"]
+    for event in [*cleaning, "fail_inspection", *cleaning, "pass_inspection"]:
+        transition_room(room=RoomRef(hotel, 101), event=event, performed_by=MAEVE)
+    for event in [*cleaning, "pass_inspection"]:  # dirty before the log began
+        transition_room(room=RoomRef(hotel, 104), event=event, performed_by=MAEVE)
+    transition_room(room=RoomRef(hotel, 102), event="take_out_of_order", performed_by=MAEVE)
+    written = facts()
+    assert sorted((row[1], row[2]) for row in written) == [
+        ("cleaning", "departure"),
+        ("cleaning", "failed_inspection"),
+        ("cleaning", "other"),
+        ("turnover", "departure"),
+    ]
+    with UnitOfWork() as uow:
+        derive_turnover_intervals(uow.session.connection())
+        uow.commit()
+    assert same_facts(written, facts())
+
+
+def test_the_migration_derives_the_facts_of_an_existing_log(database: str) -> None:
+    room = make_hotel(2)
+    command.downgrade(alembic_config(), "0010")  # before the facts existed
+    write_log(
+        [
+            (room[1], "check_out", local("2025-03-29 23:30"), "fiona"),
+            (room[1], "start_cleaning", local("2025-03-30 09:00"), "hugh"),
+            (room[1], "finish_cleaning", local("2025-03-30 09:40"), "hugh"),
+            (room[1], "pass_inspection", local("2025-03-30 10:00"), "sinead"),
+            (room[2], "start_cleaning", local("2025-03-30 11:00"), "nora"),
+            (room[2], "finish_cleaning", local("2025-03-30 11:20"), "nora"),
+        ],
+        derive=False,
+    )
+    command.upgrade(alembic_config(), "head")
+    figures = turnover_analytics(
+        HOTEL, actor=MAEVE, first=date(2025, 3, 29), last=date(2025, 3, 30)
+    )
+    # 23:30 GMT to 10:00 IST: ten and a half hours on the clock, nine and a half elapsed
+    assert figures.days[0].turnover == analytics.Spread(1, 570.0, 570.0)
+    # ... and ready the next day, not by the check-in time of the checkout's day
+    assert figures.days[0].departures == 1 and figures.days[0].ready_by_check_in == 0
+    assert [(c.key, c.spread.count) for c in figures.cleaning_by_kind] == [
+        ("departure", 1),
+        ("other", 1),
+    ]

@@ -14,6 +14,7 @@ from storage.models import (
     RoomServiceOrder,
 )
 from storage.timestamps import iso_z
+from storage.turnover_intervals import interval_ending_now
 from workflows.machines.actors import FRONT_DESK, HOUSEKEEPING, SUPERUSERS_ONLY, SUPERVISION, Role
 from workflows.machines.base import Drive, Follow, Refusal, TurnoverMachine, guard
 from workflows.machines.errors import PERMISSION_DENIED, TRANSITION_NOT_ALLOWED, TransitionRefused
@@ -56,8 +57,9 @@ class RoomTurnover(TurnoverMachine):
     check_in = ready_for_guest.to(occupied, on=["mark_occupied"])
     check_out = occupied.to(checkout_dirty, on=CHECKOUT_HOOKS)
     start_cleaning = checkout_dirty.to(cleaning_in_progress)
-    finish_cleaning = cleaning_in_progress.to(cleaned_uninspected)
-    pass_inspection = cleaned_uninspected.to(ready_for_guest)
+    # The analytics' facts: the cleaning, and the turnover, each ends here.
+    finish_cleaning = cleaning_in_progress.to(cleaned_uninspected, on=["record_turnover_interval"])
+    pass_inspection = cleaned_uninspected.to(ready_for_guest, on=["record_turnover_interval"])
     fail_inspection = cleaned_uninspected.to(checkout_dirty)
     take_out_of_order = out_of_order.from_(
         ready_for_guest, checkout_dirty, cleaning_in_progress, cleaned_uninspected
@@ -242,6 +244,14 @@ class RoomTurnover(TurnoverMachine):
             "room_service_orders": self._snapshot_and_delete(RoomServiceOrder, open_orders),
         }
         self.log_details = {"deleted": snapshot}
+
+    def record_turnover_interval(self, event: str) -> None:
+        """The finished cleaning or turnover, written with this transition's log row."""
+        row = interval_ending_now(
+            self.ctx.session, self.ctx.hotel, self.model.id, str(event), self.ctx.now
+        )
+        if row is not None:
+            self.ctx.session.add(row)
 
     def append_turnover_note(self) -> None:
         line = f"[{iso_z(self.ctx.now)}] {self._event_summary()}"

@@ -11,48 +11,44 @@ For a period of the hotel's own calendar days (its IANA timezone; UTC when it ha
   failed inspection, a return from out of order, a forced checkout);
 - checkouts per hour of the day (local), and the inspection failure rate.
 
-Nothing of the log is loaded into Python: four SQL statements over two indexes of the
-log, one by hotel, kind, event and time (the period's rows), one by room and id (a
-room's neighbouring transitions). A room's next or previous transition comes from `LEAD`
-and `LAG` on PostgreSQL and from one index lookup per row on SQLite, whose window
-functions cost more than the lookups (the two ways give the same pairs; the tests hold
-them to the same figures). Percentiles are PostgreSQL's `percentile_cont`; SQLite has
-none, so there they are computed the same way (linear interpolation between the two
-nearest ranks) with `ROW_NUMBER` and `COUNT` as window functions. Local days and hours:
-SQLite has no timezone database, so the hotel's UTC offsets over the period (with their
-DST changes, from Python's zoneinfo) are written into the statement as a `CASE` on the
-epoch second, and days and hours are whole-number arithmetic on the local epoch second:
-correct on the days the clocks change, on both databases.
+Nothing is loaded into Python but the figures. The counts (departures per day and hour,
+inspections per day) are read from an index of the log; the durations from the log's facts,
+`TurnoverInterval` (storage/turnover_intervals.py: one row per finished turnover and per
+finished cleaning, written with the transition that ends it, local day and times
+precomputed in the hotel's timezone), so a year is about 90,000 small rows, not 300,000
+log rows to pair. Percentiles: PostgreSQL's `percentile_cont`; SQLite has none, so there a
+group's count comes first, then the values at the two ranks around each percentile are read
+from an index in the duration's order (`LIMIT 2 OFFSET k`), interpolated as
+`percentile_cont` does. Local days and hours of the log's rows: SQLite has no timezone
+database, so the hotel's UTC offsets over the period (with their DST changes, from
+Python's zoneinfo) are written into the statement as a `CASE` on the epoch second.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    BigInteger,
-    Integer,
-    Select,
-    and_,
-    case,
-    cast,
-    extract,
-    func,
-    literal_column,
-    select,
-    text,
-    union_all,
-)
+from sqlalchemy import Select, and_, case, func, literal_column, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.models import TransitionLog
+from storage.models import TransitionLog, TurnoverInterval
+from storage.turnover_intervals import (
+    CLEANING,
+    DIRTYING_EVENTS,
+    SECONDS_PER_DAY,
+    TURNOVER,
+    epoch_sql,
+    utc_offsets,
+)
 from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor, Role
 from workflows.machines.errors import PERMISSION_DENIED, DomainError
 from workflows.services.hotel_calendar import hotel_check_in_time, hotel_timezone
 from workflows.services.scope import hotel_scope
+
+__all__ = ["utc_offsets"]
 
 ANALYTICS_READERS = (Role.SUPERVISOR, Role.MANAGER)
 MAX_PERIOD_DAYS = 366
@@ -61,22 +57,24 @@ DEFAULT_PERIOD_DAYS = 30
 # after it (a room's ready time is compared with its checkout day's check-in time).
 LOOK_AHEAD = timedelta(days=2)
 # A room not ready within this long after the period's end counts as not ready (and gives
-# no turnover time); a cleaning's dirtying event is looked for this far back.
+# no turnover time); so does a cleaning not finished within it.
 PAIRING_HORIZON = timedelta(days=31)
-SECONDS_PER_DAY = 86_400
-DIRTYING_EVENTS = {
-    "check_out": "departure",
-    "fail_inspection": "failed_inspection",
-    "return_to_service": "out_of_order",
-    "force_checkout": "forced_checkout",
-}
 CLEANING_KINDS = (*DIRTYING_EVENTS.values(), "other")
 ALL_DAYS = -1  # the "day" of the whole period's turnover figures
 BY_HOUSEKEEPER, BY_KIND = "housekeeper", "kind"
+EPOCH_DAY = date(1970, 1, 1)
+# SQLite reads this many percentile ranks per statement (a compound SELECT has at most 500).
+RANKS_PER_STATEMENT = 200
+
+# The facts' index that holds a group's durations in order, per grouping key (SQLite).
+RANK_INDEXES = {
+    "local_day": "ix_turnoverinterval_day",
+    "kind": "ix_turnoverinterval_kind",
+    "actor": "ix_turnoverinterval_actor",
+}
 
 log = TransitionLog.__table__  # type: ignore[attr-defined]
-# A room's rows in the order they happened (PostgreSQL's windows).
-ROOM_ORDER: dict[str, Any] = {"partition_by": log.c.entity_id, "order_by": log.c.id}
+facts = TurnoverInterval.__table__  # type: ignore[attr-defined]
 
 
 class InvalidPeriod(DomainError):
@@ -190,6 +188,17 @@ def may_read_analytics(actor: Actor) -> bool:
     return actor.may_fire(ANALYTICS_READERS)
 
 
+@dataclass(frozen=True)
+class _Durations:
+    """What the facts say: per day (count, ready by check-in, Spread), the whole
+    period's Spread, and per housekeeper and per kind of cleaning."""
+
+    by_day: dict[int, tuple[int, Spread]]
+    overall: Spread
+    by_housekeeper: list[CleaningFigures]
+    by_kind: list[CleaningFigures]
+
+
 def turnover_analytics(
     hotel_slug: str,
     *,
@@ -210,34 +219,23 @@ def turnover_analytics(
         ready_by = check_in_time or hotel_check_in_time(scope.hotel)
         sql = _Sql(scope.session.get_bind().dialect.name, scope.hotel.id, period)  # type: ignore[arg-type]
         run = scope.session.execute
-        if sql.postgres:
-            # The planner's cost estimate of these statements switches JIT compilation on,
-            # which takes longer (0.7 s measured) than running them does; and a year's
-            # rows sort in memory with more than the default 4 MB.
-            run(text("SET LOCAL jit = off"))
-            run(text("SET LOCAL work_mem = '32MB'"))
-        turnovers = run(sql.turnovers(ready_by)).all()
-        cleanings = run(sql.cleanings()).all()
-        per_day = _day_figures(
-            period,
-            turnovers=[row for row in turnovers if row[0] != ALL_DAYS],
-            inspections=run(sql.inspections_per_day()).all(),
-        )
-        overall = [row for row in turnovers if row[0] == ALL_DAYS]
+        durations = sql.durations(run, ready_by)
+        checkouts = run(sql.checkouts()).all()
         return TurnoverAnalytics(
             hotel_slug=hotel_slug,
             timezone=str(zone.key),
             period=period,
             check_in_time=ready_by,
-            turnover=_spread(overall[0][3:]) if overall else Spread(),
-            days=per_day,
-            cleaning_by_housekeeper=[
-                CleaningFigures(row[1], _spread(row[3:]))
-                for row in cleanings
-                if row[0] == BY_HOUSEKEEPER
-            ],
-            cleaning_by_kind=_kinds([row[1:] for row in cleanings if row[0] == BY_KIND]),
-            checkouts_by_hour=_hours(run(sql.checkouts_per_hour()).all()),
+            turnover=durations.overall,
+            days=_day_figures(
+                period,
+                departures=checkouts,
+                durations=durations.by_day,
+                inspections=run(sql.inspections_per_day()).all(),
+            ),
+            cleaning_by_housekeeper=durations.by_housekeeper,
+            cleaning_by_kind=durations.by_kind,
+            checkouts_by_hour=_hours(checkouts),
         )
 
 
@@ -257,369 +255,252 @@ def _spread(row: Sequence[Any]) -> Spread:
 def _day_figures(
     period: Period,
     *,
-    turnovers: Sequence[Sequence[Any]],
+    departures: Sequence[Sequence[Any]],
+    durations: dict[int, tuple[int, Spread]],
     inspections: Sequence[Sequence[Any]],
 ) -> list[DayFigures]:
-    """Every day of the period, from rows keyed by day number (days since 1970-01-01)."""
-    epoch_day = date(1970, 1, 1)
-    out = {row[0]: row for row in turnovers}
-    checks = {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in inspections}
+    """Every day of the period, from rows keyed by day number (days since 1970-01-01):
+    (day, hour, checkouts), (day, passed, failed) and the turnovers per day."""
+    departed: dict[int, int] = {}
+    for day, _, count in departures:
+        departed[int(day)] = departed.get(int(day), 0) + int(count)
+    checks = {int(row[0]): (int(row[1] or 0), int(row[2] or 0)) for row in inspections}
     figures = []
     for day in period.days:
-        number = (day - epoch_day).days
-        row = out.get(number)
+        number = (day - EPOCH_DAY).days
+        ready, spread = durations.get(number, (0, Spread()))
         passed, failed = checks.get(number, (0, 0))
-        if row is None:
-            figures.append(DayFigures(day, inspections_passed=passed, inspections_failed=failed))
-            continue
-        departed, ready = int(row[1]), int(row[2] or 0)
-        figures.append(DayFigures(day, departed, ready, _spread(row[3:]), passed, failed))
+        figures.append(DayFigures(day, departed.get(number, 0), ready, spread, passed, failed))
     return figures
 
 
+def _cleaning(rows: Sequence[Sequence[Any]]) -> list[CleaningFigures]:
+    """(key, count, median, p90) rows, by key."""
+    return [CleaningFigures(str(row[0]), _spread(row[1:])) for row in sorted(rows)]
+
+
 def _kinds(rows: Sequence[Sequence[Any]]) -> list[CleaningFigures]:
-    found = {row[0]: _spread(row[2:]) for row in rows}
+    found = {row[0]: _spread(row[1:]) for row in rows}
     return [CleaningFigures(kind, found[kind]) for kind in CLEANING_KINDS if kind in found]
 
 
 def _hours(rows: Sequence[Sequence[Any]]) -> list[int]:
     counts = [0] * 24
-    for hour, count in rows:
-        counts[int(hour)] = int(count)
+    for _, hour, count in rows:
+        counts[int(hour)] += int(count)
     return counts
 
 
 # --- the statements ----------------------------------------------------------------------
 
 
-def utc_offsets(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[int, int]]:
-    """[(from_epoch_second, offset_seconds), ...] of `zone` between `start` and `end`
-    (UTC): its first offset from the start, then one entry at every change."""
-
-    def offset_at(moment: datetime) -> int:
-        return int(moment.astimezone(zone).utcoffset().total_seconds())  # type: ignore[union-attr]
-
-    changes = [(int(start.timestamp()), offset_at(start))]
-    hour = start
-    while hour < end:
-        following = hour + timedelta(hours=1)
-        if offset_at(following) != changes[-1][1]:
-            low, high = int(hour.timestamp()), int(following.timestamp())
-            while high - low > 1:  # the second of the change
-                middle = (low + high) // 2
-                if offset_at(datetime.fromtimestamp(middle, UTC)) == changes[-1][1]:
-                    low = middle
-                else:
-                    high = middle
-            changes.append((high, offset_at(following)))
-        hour = following
-    return changes
-
-
 class _Sql:
     """The statements for one hotel and period, in the database's dialect.
 
     Times are whole epoch seconds (integers on both databases, so a local day is an
-    integer division and 11:00:00 is never 10:59:59.99998). A room's next (or previous)
-    event is one lookup in the room's timeline index per row: measured on SQLite, 2.4 times
-    faster than `LEAD` over the rows, whose window machinery costs more than the lookups.
-    Intermediate rows are MATERIALIZED common table expressions, computed once.
-    """
+    integer division and 11:00:00 is never 10:59:59.99998)."""
 
     def __init__(self, dialect: str, hotel_id: int, period: Period) -> None:
+        self.dialect = dialect
         self.postgres = dialect == "postgresql"
         self.hotel_id = hotel_id
         self.period = period
         self.start = int(period.start.timestamp())
         self.end = int(period.end.timestamp())
+        self.first_day = (period.first - EPOCH_DAY).days
+        self.last_day = (period.last - EPOCH_DAY).days
+        self.horizon = int((period.end + PAIRING_HORIZON).timestamp())
         self.offsets = utc_offsets(period.zone, period.start, period.end + LOOK_AHEAD)
 
-    # expressions
+    # --- counts from the log's index
 
-    def epoch(self, column: Any) -> ColumnElement[Any]:
-        """Whole seconds since 1970 (UTC), rounded."""
-        if self.postgres:
-            return cast(func.round(extract("epoch", column)), BigInteger)
-        # julianday() is a float: rounding to the second keeps it exact.
-        return cast((func.julianday(column) - 2440587.5) * 86400.0 + 0.5, BigInteger)
+    def local_hours(self, events: Sequence[str]) -> Any:
+        """The period's room rows of `events`: their event and local hour (hours since
+        1970, local). Its epoch second is computed once per row: the offset's `CASE`
+        compares the stored timestamp with the instants of the changes, and on SQLite
+        `LIMIT -1` keeps the grouping query from inlining the expression per mention."""
+        at = epoch_sql(log.c.created_at, self.dialect)
+        changes = [datetime.fromtimestamp(start, UTC) for start, _ in self.offsets]
+        offset: Any = literal_column(str(self.offsets[0][1]))
+        if len(self.offsets) > 1:
+            whens = [
+                (log.c.created_at < change, literal_column(str(previous)))
+                for change, (_, previous) in zip(changes[1:], self.offsets, strict=False)
+            ]
+            offset = case(*whens, else_=literal_column(str(self.offsets[-1][1])))
+        rows = select(log.c.event, ((at + offset) // 3600).label("hour")).where(
+            self.room_rows(events)
+        )
+        return (rows if self.postgres else rows.limit(-1)).subquery("local_hours")
 
-    def offset(self, epoch: Any) -> ColumnElement[Any]:
-        """The hotel's UTC offset (seconds) in force at `epoch`."""
-        if len(self.offsets) == 1:
-            return literal_column(str(self.offsets[0][1]))
-        whens = [
-            (epoch < start, literal_column(str(offset)))
-            for (start, _), (_, offset) in zip(self.offsets[1:], self.offsets, strict=False)
-        ]
-        return case(*whens, else_=literal_column(str(self.offsets[-1][1])))
-
-    def room_rows(self, events: Sequence[str], since: datetime, until: datetime):  # type: ignore[no-untyped-def]
+    def room_rows(self, events: Sequence[str]) -> ColumnElement[bool]:
         return and_(
             log.c.hotel_id == self.hotel_id,
             log.c.entity_kind == "room",
             log.c.event.in_(events),
-            log.c.created_at >= since,
-            log.c.created_at < until,
+            log.c.created_at >= self.period.start,
+            log.c.created_at < self.period.end,
         )
 
-    def in_period(self, epoch: Any) -> ColumnElement[bool]:
-        return and_(epoch >= self.start, epoch < self.end)
-
-    # statements
-
-    # Pairs of events of a room. The two databases are fast at opposite things: SQLite's
-    # window functions cost more per row than an index lookup per row, PostgreSQL's
-    # subplans cost more than a window over the rows. Each gets its own way to the same
-    # pairs (the tests hold both to the same figures). On SQLite every lookup is named
-    # once: a subquery it flattens would run a lookup as often as its result is named.
-
-    def kind_of(self, event: Any) -> ColumnElement[Any]:
-        """What made a room dirty, from the event that did."""
-        return case(
-            *[(event == name, kind) for name, kind in DIRTYING_EVENTS.items()], else_="other"
-        )
-
-    def turnover_pairs(self):  # type: ignore[no-untyped-def]
-        """Each room checkout of the period: `at`, its epoch second, and `value`, the
-        seconds until the room's next pass_inspection (READY_FOR_GUEST: the only way back
-        to it, so it ends that checkout's turnover) when that came within PAIRING_HORIZON
-        of the period's end, else NULL."""
-        horizon = self.period.end + PAIRING_HORIZON
-        at = self.epoch(log.c.created_at)
-        if self.postgres:
-            marks = (
-                select(
-                    log.c.event,
-                    at.label("at"),
-                    func.lead(log.c.event).over(**ROOM_ORDER).label("next_event"),
-                    func.lead(at).over(**ROOM_ORDER).label("next_at"),
-                )
-                .where(self.room_rows(["check_out", "pass_inspection"], self.period.start, horizon))
-                .subquery("marks")
-            )
-            value = case((marks.c.next_event == "pass_inspection", marks.c.next_at - marks.c.at))
-            pairs = select(marks.c.at, value.label("value")).where(
-                marks.c.event == "check_out", self.in_period(marks.c.at)
-            )
-        else:
-            following = log.alias("following")
-            ready_at = (
-                select(self.epoch(following.c.created_at))
-                .where(
-                    following.c.entity_kind == "room",
-                    following.c.entity_id == log.c.entity_id,
-                    following.c.id > log.c.id,
-                    following.c.event == "pass_inspection",
-                    following.c.created_at < horizon,
-                )
-                .order_by(following.c.id)
-                .limit(1)
-                .scalar_subquery()
-            )
-            pairs = select(at.label("at"), (ready_at - at).label("value")).where(
-                self.room_rows(["check_out"], self.period.start, self.period.end)
-            )
-        return pairs.cte("pairs").prefix_with("MATERIALIZED")  # computed once
-
-    def cleaning_pairs(self):  # type: ignore[no-untyped-def]
-        """Each start_cleaning of the period that the room's next transition finished:
-        `actor`, `kind` (from the room's transition before the start, the one that made
-        it dirty, looked for within PAIRING_HORIZON) and `value`, the seconds it took."""
-        since = self.period.start - PAIRING_HORIZON
-        until = self.period.end + PAIRING_HORIZON
-        at = self.epoch(log.c.created_at)
-        if self.postgres:
-            # The transitions into and out of a cleaning: no other can come between a
-            # room's dirtying event, its start and its finish.
-            events = ["start_cleaning", "finish_cleaning", *DIRTYING_EVENTS, "take_out_of_order"]
-            steps = (
-                select(
-                    log.c.event,
-                    log.c.actor,
-                    at.label("at"),
-                    func.lag(log.c.event).over(**ROOM_ORDER).label("previous_event"),
-                    func.lead(log.c.event).over(**ROOM_ORDER).label("next_event"),
-                    func.lead(at).over(**ROOM_ORDER).label("next_at"),
-                )
-                .where(self.room_rows(events, since, until))
-                .subquery("steps")
-            )
-            pairs = select(
-                steps.c.actor,
-                self.kind_of(steps.c.previous_event).label("kind"),
-                (steps.c.next_at - steps.c.at).label("value"),
-            ).where(
-                steps.c.event == "start_cleaning",
-                steps.c.next_event == "finish_cleaning",
-                self.in_period(steps.c.at),
-            )
-        else:
-            previous, following = log.alias("previous"), log.alias("following")
-            kind = (
-                select(self.kind_of(previous.c.event))
-                .where(
-                    previous.c.entity_kind == "room",
-                    previous.c.entity_id == log.c.entity_id,
-                    previous.c.id < log.c.id,
-                    previous.c.created_at >= since,
-                )
-                .order_by(previous.c.id.desc())
-                .limit(1)
-                .scalar_subquery()
-            )
-            finished_at = (
-                select(
-                    case(
-                        (
-                            following.c.event == "finish_cleaning",
-                            self.epoch(following.c.created_at),
-                        )
-                    )
-                )
-                .where(
-                    following.c.entity_kind == "room",
-                    following.c.entity_id == log.c.entity_id,
-                    following.c.id > log.c.id,
-                    following.c.created_at < until,
-                )
-                .order_by(following.c.id)
-                .limit(1)
-                .scalar_subquery()
-            )
-            # An unfinished cleaning has no value: left out where the pairs are read.
-            pairs = select(
-                log.c.actor,
-                func.coalesce(kind, "other").label("kind"),
-                (finished_at - at).label("value"),
-            ).where(self.room_rows(["start_cleaning"], self.period.start, self.period.end))
-        return pairs.cte("cleaning_pairs").prefix_with("MATERIALIZED")
-
-    def turnovers(self, ready_by: time) -> Select[Any]:
-        """Per local day of a room checkout (and once more for the whole period, day
-        ALL_DAYS): departures, how many were ready by `ready_by` that day, and the spread
-        of checkout -> ready."""
-        pairs = self.turnover_pairs()
-        day = (pairs.c.at + self.offset(pairs.c.at)) // SECONDS_PER_DAY
-        ready_at = pairs.c.at + pairs.c.value
-        deadline = day * SECONDS_PER_DAY + ready_by.hour * 3600 + ready_by.minute * 60
-        in_time = ready_at + self.offset(ready_at) <= deadline
-        departures = select(
-            day.label("day"), case((in_time, 1), else_=0).label("ready"), pairs.c.value
-        ).subquery("departures")
-        if self.postgres:  # both groupings in one pass
-            every_day = func.grouping(departures.c.day) == 1
-            return self.spreads(
-                departures,
-                [case((every_day, ALL_DAYS), else_=departures.c.day)],
-                sums=["ready"],
-                group_by=[text("GROUPING SETS ((departures.day), ())")],
-            )
-        keyed = union_all(
-            select(departures.c.day.label("key"), departures.c.ready, departures.c.value),
-            select(
-                literal_column(str(ALL_DAYS)).label("key"),
-                literal_column("0").label("ready"),
-                departures.c.value,
-            ).where(departures.c.value.is_not(None)),
-        ).subquery("keyed")
-        return self.spreads(keyed, [keyed.c.key], sums=["ready"])
-
-    def cleanings(self) -> Select[Any]:
-        """Per housekeeper and per kind (dimension BY_HOUSEKEEPER or BY_KIND, then the
-        key): the spread of start_cleaning -> finish_cleaning, for the cleanings started
-        in the period."""
-        pairs = self.cleaning_pairs()
-        if self.postgres:  # both groupings in one pass
-            by_housekeeper = func.grouping(pairs.c.actor) == 0
-            return self.spreads(
-                pairs,
-                [
-                    case((by_housekeeper, BY_HOUSEKEEPER), else_=BY_KIND),
-                    case((by_housekeeper, pairs.c.actor), else_=pairs.c.kind),
-                ],
-                group_by=[text("GROUPING SETS ((cleaning_pairs.actor), (cleaning_pairs.kind))")],
-            )
-        keyed = union_all(
-            select(
-                literal_column(f"'{BY_HOUSEKEEPER}'").label("dimension"),
-                pairs.c.actor.label("key"),
-                pairs.c.value,
-            ).where(pairs.c.value.is_not(None)),
-            select(
-                literal_column(f"'{BY_KIND}'").label("dimension"),
-                pairs.c.kind.label("key"),
-                pairs.c.value,
-            ).where(pairs.c.value.is_not(None)),
-        ).subquery("keyed")
-        return self.spreads(keyed, [keyed.c.dimension, keyed.c.key])
-
-    def checkouts_per_hour(self) -> Select[Any]:
-        at = self.epoch(log.c.created_at)
-        hour = ((at + self.offset(at)) % SECONDS_PER_DAY) // 3600
-        where = self.room_rows(("check_out",), self.period.start, self.period.end)
-        return select(hour.label("hour"), func.count()).where(where).group_by(hour)
+    def checkouts(self) -> Select[Any]:
+        """(local day, local hour, room checkouts) of the period."""
+        rows = self.local_hours(("check_out",))
+        return select(rows.c.hour // 24, rows.c.hour % 24, func.count()).group_by(rows.c.hour)
 
     def inspections_per_day(self) -> Select[Any]:
-        at = self.epoch(log.c.created_at)
-        day = ((at + self.offset(at)) // SECONDS_PER_DAY).label("day")
-        passed = func.sum(case((log.c.event == "pass_inspection", 1), else_=0))
-        failed = func.sum(case((log.c.event == "fail_inspection", 1), else_=0))
-        where = self.room_rows(
-            ("pass_inspection", "fail_inspection"), self.period.start, self.period.end
-        )
-        return select(day, passed, failed).where(where).group_by(day)
+        rows = self.local_hours(("pass_inspection", "fail_inspection"))
+        day = (rows.c.hour // 24).label("day")
+        passed = func.sum(case((rows.c.event == "pass_inspection", 1), else_=0))
+        failed = func.sum(case((rows.c.event == "fail_inspection", 1), else_=0))
+        return select(day, passed, failed).group_by(day)
 
-    def spreads(
-        self,
-        source: Any,
-        keys: list[Any],
-        sums: Sequence[str] = (),
-        group_by: Sequence[Any] | None = None,
-    ) -> Select[Any]:
-        """Per `keys` (grouped by `group_by`, by default the keys): how many rows, the sums
-        of the columns `sums`, then how many rows have a value, their median and 90th
-        percentile (percentile_cont: NULLs left out)."""
-        if not self.postgres:
-            return _window_percentiles(source, keys, sums)
-        value = source.c.value
-        return select(
-            *keys,
+    # --- durations from the facts
+
+    def durations(self, run: Callable[..., Any], ready_by: time) -> _Durations:
+        deadline = ready_by.hour * 3600 + ready_by.minute * 60
+        if self.postgres:
+            return self.postgres_durations(run, deadline)
+        return self.sqlite_durations(run, deadline)
+
+    def facts_of(self, measure: str) -> ColumnElement[bool]:
+        """The measure's facts that started on a day of the period and ended before
+        the horizon."""
+        return and_(
+            facts.c.hotel_id == self.hotel_id,
+            facts.c.measure == measure,
+            facts.c.local_day.between(self.first_day, self.last_day),
+            facts.c.ends_epoch < self.horizon,
+        )
+
+    def postgres_durations(self, run: Callable[..., Any], deadline: int) -> _Durations:
+        # A year's rows sort in memory with more than the default 4 MB; the planner's cost
+        # estimate would switch JIT compilation on, which takes longer than the query.
+        run(text("SET LOCAL jit = off"))
+        run(text("SET LOCAL work_mem = '32MB'"))
+        value = facts.c.seconds
+        ready = case(
+            (facts.c.ends_local <= facts.c.local_day * SECONDS_PER_DAY + deadline, 1), else_=0
+        )
+        spread = (
             func.count(),
-            *[func.sum(source.c[name]) for name in sums],
-            func.count(value),
             func.percentile_cont(0.5).within_group(value),
             func.percentile_cont(0.9).within_group(value),
-        ).group_by(*(group_by if group_by is not None else keys))
+        )
+        every_day = func.grouping(facts.c.local_day) == 1
+        turnovers = run(
+            select(case((every_day, ALL_DAYS), else_=facts.c.local_day), func.sum(ready), *spread)
+            .where(self.facts_of(TURNOVER))
+            .group_by(text("GROUPING SETS ((turnoverinterval.local_day), ())"))
+        ).all()
+        by_housekeeper = func.grouping(facts.c.actor) == 0
+        cleanings = run(
+            select(
+                case((by_housekeeper, BY_HOUSEKEEPER), else_=BY_KIND),
+                case((by_housekeeper, facts.c.actor), else_=facts.c.kind),
+                *spread,
+            )
+            .where(self.facts_of(CLEANING))
+            .group_by(text("GROUPING SETS ((turnoverinterval.actor), (turnoverinterval.kind))"))
+        ).all()
+        overall = [row for row in turnovers if row[0] == ALL_DAYS]
+        return _Durations(
+            by_day={
+                int(row[0]): (int(row[1] or 0), _spread(row[2:]))
+                for row in turnovers
+                if row[0] != ALL_DAYS
+            },
+            overall=_spread(overall[0][2:]) if overall else Spread(),
+            by_housekeeper=_cleaning([row[1:] for row in cleanings if row[0] == BY_HOUSEKEEPER]),
+            by_kind=_kinds([row[1:] for row in cleanings if row[0] == BY_KIND]),
+        )
+
+    def sqlite_durations(self, run: Callable[..., Any], deadline: int) -> _Durations:
+        ranks = _SqliteRanks(self, run)
+        by_day = ranks.spreads(TURNOVER, "local_day", ready_deadline=deadline)
+        overall = ranks.spreads(TURNOVER, "kind")  # every turnover is of kind "departure"
+        kinds = {key: spread for key, _, spread in ranks.spreads(CLEANING, "kind")}
+        return _Durations(
+            by_day={int(key): (ready, spread) for key, ready, spread in by_day},
+            overall=overall[0][2] if overall else Spread(),
+            by_housekeeper=[
+                CleaningFigures(str(key), spread)
+                for key, _, spread in sorted(ranks.spreads(CLEANING, "actor"))
+            ],
+            by_kind=[
+                CleaningFigures(kind, kinds[kind]) for kind in CLEANING_KINDS if kind in kinds
+            ],
+        )
 
 
-def _window_percentiles(source: Any, keys: list[Any], sums: Sequence[str]) -> Select[Any]:
-    """What `percentile_cont(0.5)` and `(0.9)` give, without percentile_cont (SQLite): in
-    each group's n values, sorted, the value at rank 1 + p(n - 1), interpolated between
-    the two ranks around it. NULLs sort last and are not counted."""
-    order = source.c.value.asc().nulls_last()
-    ranked = select(
-        source,
-        func.row_number().over(partition_by=keys, order_by=order).label("rank"),
-        # The same partition and order (one sort), the whole partition as the frame.
-        func.count(source.c.value)
-        .over(partition_by=keys, order_by=order, rows=(None, None))
-        .label("n"),
-    ).subquery("ranked")
-    group = [ranked.c[key.name] for key in keys]
+class _SqliteRanks:
+    """`percentile_cont(0.5)` and `(0.9)` of the facts' durations per group, on SQLite:
+    each group's count first, then the two values around each percentile's rank (1 +
+    p(n - 1)) read from the group's index in the duration's order, interpolated."""
 
-    def percentile(p: float) -> ColumnElement[Any]:
-        position = 1 + p * (ranked.c.n - 1)
-        lower_rank = cast(position, Integer)
-        lower = func.max(case((ranked.c.rank == lower_rank, ranked.c.value)))
-        upper = func.max(case((ranked.c.rank == lower_rank + 1, ranked.c.value)))
-        fraction = func.max(position - lower_rank)
-        return lower + fraction * (func.coalesce(upper, lower) - lower)
+    def __init__(self, sql: _Sql, run: Callable[..., Any]) -> None:
+        self.sql = sql
+        self.run = run
 
-    return select(
-        *group,
-        func.count(),
-        *[func.sum(ranked.c[name]) for name in sums],
-        func.max(ranked.c.n),
-        percentile(0.5),
-        percentile(0.9),
-    ).group_by(*group)
+    def where(self, measure: str) -> str:
+        """The measure's facts of the period. Whole numbers and the measure's name (ours,
+        not the caller's) are written into the statement: hundreds of subqueries share
+        them, and SQLite prepares a literal faster than it binds a parameter per use."""
+        sql = self.sql
+        assert measure in (TURNOVER, CLEANING)
+        return (
+            f"hotel_id = {int(sql.hotel_id)} AND measure = '{measure}' AND local_day "
+            f"BETWEEN {int(sql.first_day)} AND {int(sql.last_day)} "
+            f"AND ends_epoch < {int(sql.horizon)}"
+        )
+
+    def spreads(
+        self, measure: str, key: str, ready_deadline: int | None = None
+    ) -> list[tuple[Any, int, Spread]]:
+        """[(group key, ready by the deadline, Spread)] of the measure's facts by `key`."""
+        ready = (
+            f"SUM(ends_local <= local_day * {SECONDS_PER_DAY} + {int(ready_deadline)})"
+            if ready_deadline is not None
+            else "0"
+        )
+        counts = self.run(
+            text(
+                f"SELECT {key}, COUNT(*), {ready} FROM turnoverinterval "
+                f"INDEXED BY {RANK_INDEXES[key]} WHERE {self.where(measure)} GROUP BY {key}"
+            )
+        ).all()
+        values = self.values_at_ranks(measure, key, [(row[0], int(row[1])) for row in counts])
+        return [
+            (
+                group,
+                int(ready_count or 0),
+                _spread((n, values.get((group, 0.5)), values.get((group, 0.9)))),
+            )
+            for group, n, ready_count in counts
+        ]
+
+    def values_at_ranks(
+        self, measure: str, key: str, groups: list[tuple[Any, int]]
+    ) -> dict[tuple[Any, float], float]:
+        terms: list[str] = []
+        params: dict[str, Any] = {}
+        where = self.where(measure)
+        for number, (group, n) in enumerate(groups):
+            named = str(int(group)) if key == "local_day" else f":g{number}"
+            params[f"g{number}"] = group
+            for p in (0.5, 0.9):
+                position = p * (n - 1)
+                below = int(position)
+                fraction = position - below
+                terms.append(
+                    f"SELECT {named}, {p}, MIN(seconds) + {fraction!r} * "
+                    f"(MAX(seconds) - MIN(seconds)) FROM (SELECT seconds FROM turnoverinterval "
+                    f"INDEXED BY {RANK_INDEXES[key]} WHERE {where} AND {key} = {named} "
+                    f"ORDER BY seconds LIMIT {2 if fraction else 1} OFFSET {below})"
+                )
+        found: dict[tuple[Any, float], float] = {}
+        for start in range(0, len(terms), RANKS_PER_STATEMENT):
+            statement = " UNION ALL ".join(terms[start : start + RANKS_PER_STATEMENT])
+            used = {name: value for name, value in params.items() if f":{name} " in statement}
+            for group, p, value in self.run(text(statement), used).all():
+                found[group, float(p)] = value
+        return found
