@@ -2,7 +2,8 @@
 
 from typing import ClassVar
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlmodel import col
 from statemachine import State
 
 from storage.models import Guest, Room
@@ -16,6 +17,13 @@ from workflows.machines.errors import (
 )
 from workflows.machines.realtime_events import booking_event
 from workflows.machines.room_turnover import RoomTurnover
+
+# Built once (building a statement costs more than running it).
+ATTACH_GUESTS = (
+    update(Guest)
+    .where(col(Guest.booking_id) == bindparam("the_booking"))
+    .values(room_id=bindparam("new_room"))
+)
 
 
 class BookingLifecycle(TurnoverMachine):
@@ -138,7 +146,7 @@ class BookingLifecycle(TurnoverMachine):
     def attach_guests_to_room(self) -> None:
         assert self.room is not None
         self.ctx.execute_bulk(
-            update(Guest).where(Guest.booking_id == self.model.id).values(room_id=self.room.id)  # type: ignore[arg-type]
+            ATTACH_GUESTS, {"the_booking": self.model.id, "new_room": self.room.id}
         )
 
     def stamp_checked_out_at(self) -> None:

@@ -24,8 +24,7 @@ def check_in_booking(
     booking as it stands.
     """
     with hotel_scope(booking.hotel_slug, uow) as scope:
-        record = scope.booking(booking.booking_id)
-        room = scope.assigned_room(record)
+        record, room = scope.booking_with_room(booking.booking_id)
         if room_number is not None and record.status == BookingLifecycle.confirmed.value:
             room = scope.room(room_number)
         ctx = scope.context(performed_by, source)

@@ -15,7 +15,13 @@ from storage.models import Booking, Hotel, Room
 from storage.unit_of_work import UnitOfWork, transaction
 from workflows.machines.actors import Actor
 from workflows.machines.base import TransitionContext
-from workflows.services.lookups import load_assigned_room, load_booking, load_hotel, load_room
+from workflows.services.lookups import (
+    load_assigned_room,
+    load_booking,
+    load_booking_with_room,
+    load_hotel,
+    load_room,
+)
 
 
 @dataclass
@@ -35,6 +41,10 @@ class HotelScope:
 
     def assigned_room(self, booking: Booking) -> Room | None:
         return load_assigned_room(self.session, booking)
+
+    def booking_with_room(self, booking_id: str) -> tuple[Booking, Room | None]:
+        """`booking(booking_id)` and its `assigned_room`, read together."""
+        return load_booking_with_room(self.session, self.hotel, booking_id)
 
     def context(self, actor: Actor, source: str, note: str | None = None) -> TransitionContext:
         return TransitionContext(self.session, self.hotel, actor, source, note=note)

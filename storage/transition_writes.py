@@ -1,0 +1,170 @@
+"""The writes of a transition, as SQLAlchemy Core statements on the session's connection.
+
+The ORM adds nothing to them: a transition's row changes are known column values, and its
+audit and outbox rows are inserted and never read back in the same transaction. Going
+around the ORM's unit of work saves most of a transition's cost (the state-change write of
+the compare-and-set, then one UPDATE of the columns the hooks changed, then the audit and
+outbox rows in one multi-row INSERT each, however many transitions they are for).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import InstanceState
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.dml import Update
+from sqlmodel import Session, SQLModel
+
+from storage import outbox
+from storage.models import OutboxEvent, TransitionLog
+
+LOG_TABLE: Table = TransitionLog.__table__  # type: ignore[attr-defined]
+OUTBOX_TABLE: Table = OutboxEvent.__table__  # type: ignore[attr-defined]
+_ROW_ID = "row_id_"
+_EXPECTED = "expected_"
+
+# Built once: a statement built per call costs more than its execution on SQLite.
+_compare_and_set_statements: dict[tuple[Table, str], Update] = {}
+_column_update_statements: dict[tuple[Table, tuple[str, ...]], Update] = {}
+
+
+def compare_and_set(session: Session, row: SQLModel, column: str, expected: str, new: str) -> bool:
+    """`UPDATE <table> SET <column> = new WHERE id = <row's> AND <column> = expected`;
+    whether it matched the row (the row's attribute is left to the caller)."""
+    table: Table = type(row).__table__  # type: ignore[attr-defined]
+    statement = _compare_and_set_statements.get((table, column))
+    if statement is None:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam(_ROW_ID), table.c[column] == bindparam(_EXPECTED))
+            .values({column: bindparam(column)})
+        )
+        _compare_and_set_statements[(table, column)] = statement
+    params = {_ROW_ID: row.id, _EXPECTED: expected, column: new}  # type: ignore[attr-defined]
+    claimed: CursorResult = session.connection().execute(statement, params)  # type: ignore[assignment]
+    return claimed.rowcount == 1
+
+
+class BoundRow:
+    """The row a machine is bound to, as python-statemachine's `model`: attributes are read
+    from the row; a write to one of its columns (the machine's state, a hook's change) is set
+    on the row as already written, so the ORM never writes it, and kept until
+    `write_changes` writes the lot with one UPDATE. Each value it replaces is noted in
+    `records`, to be put back if the transition is undone."""
+
+    __slots__ = ("_changes", "_columns", "_records", "_row")
+
+    def __init__(self, row: SQLModel, records: "PendingRecords") -> None:
+        # Rows not in the database yet (no identity) are the ORM's to write.
+        state: InstanceState | None = getattr(row, "_sa_instance_state", None)
+        columns = state.mapper.columns if state is not None and state.has_identity else {}
+        object.__setattr__(self, "_row", row)
+        object.__setattr__(self, "_columns", columns)
+        object.__setattr__(self, "_changes", {})
+        object.__setattr__(self, "_records", records)
+
+    @property
+    def row(self) -> SQLModel:
+        return self._row
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._columns:
+            setattr(self._row, name, value)
+            return
+        self._records.undo.append((self, name, getattr(self._row, name)))
+        set_committed_value(self._row, name, value)
+        self._changes[name] = value
+
+    def put_back(self, name: str, value: Any) -> None:
+        """Undo a write of `name` not written yet, or written and being rolled back."""
+        set_committed_value(self._row, name, value)
+        self._changes.pop(name, None)
+
+    def __dir__(self) -> list[str]:
+        return dir(self._row)
+
+    def __repr__(self) -> str:
+        return repr(self._row)
+
+    def write_changes(self, session: Session, *, written: str) -> None:
+        """Write the columns changed since the last call, but `written` (the state column
+        the compare-and-set has written already), with one UPDATE."""
+        changes = {k: v for k, v in self._changes.items() if k != written}
+        self._changes.clear()
+        if changes:
+            _update_columns(session, self._row, changes)
+
+
+def _update_columns(session: Session, row: SQLModel, changes: dict[str, Any]) -> None:
+    table: Table = type(row).__table__  # type: ignore[attr-defined]
+    keys = tuple(sorted(changes))
+    statement = _column_update_statements.get((table, keys))
+    if statement is None:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam(_ROW_ID))
+            .values({table.c[key]: bindparam(key) for key in keys})
+        )
+        _column_update_statements[(table, keys)] = statement
+    session.connection().execute(statement, {_ROW_ID: row.id, **changes})  # type: ignore[attr-defined]
+
+
+@dataclass
+class PendingRecords:
+    """Audit rows (`TransitionLog`) and outbox rows (`OutboxEvent`) of transitions, as
+    column values, written together when the outermost `collecting` block ends: one INSERT
+    per table for all of them. A block that raises drops the rows added inside it (its
+    transitions are rolled back with it)."""
+
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    # (row, column, value it had): what `BoundRow`s changed, in order.
+    undo: list[tuple[BoundRow, str, Any]] = field(default_factory=list)
+    depth: int = 0
+
+    def add(self, log: dict[str, Any], event: dict[str, Any]) -> None:
+        self.logs.append(log)
+        self.events.append(event)
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.logs), len(self.undo)
+
+    def drop_after(self, mark: tuple[int, int]) -> None:
+        """Forget the rows recorded since `mark`, and put the values rows had then back
+        (their transitions are being rolled back: the database will have them again)."""
+        records, changes = mark
+        del self.logs[records:]
+        del self.events[records:]
+        for row, column, value in reversed(self.undo[changes:]):
+            row.put_back(column, value)
+        del self.undo[changes:]
+
+    @contextmanager
+    def collecting(self, session: Session) -> Iterator["PendingRecords"]:
+        mark = self.mark()
+        self.depth += 1
+        try:
+            yield self
+        except BaseException:
+            self.drop_after(mark)
+            raise
+        finally:
+            self.depth -= 1
+        if self.depth == 0:
+            self.write(session)
+
+    def write(self, session: Session) -> None:
+        if not self.logs:
+            self.undo.clear()
+            return
+        logs, events = self.logs, self.events
+        self.logs, self.events, self.undo = [], [], []
+        session.connection().execute(insert(LOG_TABLE), logs)
+        outbox.insert_events(session, events)
