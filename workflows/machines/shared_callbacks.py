@@ -17,6 +17,7 @@ expression such as `cond="a and not b"`, a coroutine, an extra listener) keeps t
 own per-machine resolution: correctness never depends on the template.
 """
 
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -85,6 +86,9 @@ def _calling_on_machine(name: str) -> Callable[..., Any]:
 
     def call(*args: Any, **kwargs: Any) -> Any:
         method = getattr(kwargs["machine"], name)
+        wanted = _named_parameters(method)
+        if wanted is not None and not args and all(param in kwargs for param in wanted):
+            return method(**{param: kwargs[param] for param in wanted})
         if not callable(method):
             return method
         bound = SignatureAdapter.from_callable(method).bind_expected(*args, **kwargs)
@@ -92,3 +96,25 @@ def _calling_on_machine(name: str) -> Callable[..., Any]:
 
     call.__name__ = name
     return call
+
+
+# A method's function -> the names of its parameters, when all of them are plain named
+# ones (what every guard and hook here looks like: `def hook(self)`, or `(self, event,
+# source, target)`); then binding the library's arguments is picking those names.
+_plain_parameters: dict[Any, tuple[str, ...] | None] = {}
+_PLAIN = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def _named_parameters(method: Any) -> tuple[str, ...] | None:
+    function = getattr(method, "__func__", None)
+    if function is None:
+        return None
+    try:
+        return _plain_parameters[function]
+    except KeyError:
+        pass
+    parameters = SignatureAdapter.from_callable(method).parameters.values()
+    plain = all(p.kind in _PLAIN and p.default is inspect.Parameter.empty for p in parameters)
+    names = tuple(p.name for p in parameters) if plain else None
+    _plain_parameters[function] = names
+    return names
