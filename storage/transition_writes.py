@@ -20,10 +20,10 @@ from sqlalchemy.sql.dml import Update
 from sqlmodel import Session, SQLModel
 
 from storage import outbox
-from storage.models import OutboxEvent, TransitionLog
+from storage.models import TransitionLog
 
 LOG_TABLE: Table = TransitionLog.__table__  # type: ignore[attr-defined]
-OUTBOX_TABLE: Table = OutboxEvent.__table__  # type: ignore[attr-defined]
+_INSERT_LOGS = insert(LOG_TABLE)
 _ROW_ID = "row_id_"
 _EXPECTED = "expected_"
 
@@ -166,5 +166,6 @@ class PendingRecords:
             return
         logs, events = self.logs, self.events
         self.logs, self.events, self.undo = [], [], []
-        session.connection().execute(insert(LOG_TABLE), logs)
-        outbox.insert_events(session, events)
+        session.connection().execute(_INSERT_LOGS, logs)
+        # every transition recorded here has claimed its row first (a compare-and-set)
+        outbox.insert_events(session, events, transaction_has_written=True)

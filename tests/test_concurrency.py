@@ -50,8 +50,8 @@ def test_both_read_before_either_writes_on_postgres(postgres_database: str, monk
     real_load = scope_module.load_booking_with_room
     first_attempts = threading.local()
 
-    def load_then_wait(session, hotel, booking_id):
-        loaded = real_load(session, hotel, booking_id)
+    def load_then_wait(session, hotel_slug, booking_id):
+        loaded = real_load(session, hotel_slug, booking_id)
         if not getattr(first_attempts, "done", False):
             first_attempts.done = True
             both_loaded.wait()

@@ -20,11 +20,13 @@ _BOOKING = (
     .where(Booking.hotel_id == bindparam("hotel_id"), Booking.booking_id == bindparam("booking_id"))
     .execution_options(**FRESH)
 )
-# A booking and its assigned room (any hotel's: the machines' guards judge it) in one query.
+# A hotel, one of its bookings and the booking's assigned room (any hotel's: the machines'
+# guards judge it) in one query.
 _BOOKING_WITH_ROOM = (
-    select(Booking, Room)
+    select(Hotel, Booking, Room)
+    .join(Booking, col(Booking.hotel_id) == col(Hotel.id))
     .outerjoin(Room, col(Room.id) == col(Booking.assigned_room_id))
-    .where(Booking.hotel_id == bindparam("hotel_id"), Booking.booking_id == bindparam("booking_id"))
+    .where(Hotel.slug == bindparam("slug"), Booking.booking_id == bindparam("booking_id"))
     .execution_options(**FRESH)
 )
 _ROOM_BY_NUMBER = (
@@ -51,15 +53,16 @@ def load_booking(session: Session, hotel: Hotel, booking_id: str) -> Booking:
 
 
 def load_booking_with_room(
-    session: Session, hotel: Hotel, booking_id: str
-) -> tuple[Booking, Room | None]:
-    """`load_booking` and `load_assigned_room` in one query."""
-    params = {"hotel_id": hotel.id, "booking_id": booking_id}
+    session: Session, hotel_slug: str, booking_id: str
+) -> tuple[Hotel, Booking, Room | None]:
+    """`load_hotel`, `load_booking` and `load_assigned_room` in one query."""
+    params = {"slug": hotel_slug, "booking_id": booking_id}
     found = session.exec(_BOOKING_WITH_ROOM, params=params).first()
     if found is None:
+        load_hotel(session, hotel_slug)  # the hotel's 404 comes first
         raise BookingNotFound("Booking not found")
-    booking, room = found
-    return booking, room
+    hotel, booking, room = found
+    return hotel, booking, room
 
 
 def load_room(session: Session, hotel: Hotel, room_number: int) -> Room:
