@@ -95,16 +95,17 @@ class BoundRow:
 
     def write_changes(self, session: Session, *, written: str) -> None:
         """Write the columns changed since the last call, but `written` (the state column
-        the compare-and-set has written already), with one UPDATE."""
+        the compare-and-set has written already), with one UPDATE (now, or with the
+        other rows' when `records` batches writes)."""
         changes = {k: v for k, v in self._changes.items() if k != written}
         self._changes.clear()
         if changes:
-            _update_columns(session, self._row, changes)
+            statement = _column_update(type(self._row).__table__, tuple(sorted(changes)))  # type: ignore[attr-defined]
+            params = {_ROW_ID: self._row.id, **changes}  # type: ignore[attr-defined]
+            self._records.execute(session, statement, params)
 
 
-def _update_columns(session: Session, row: SQLModel, changes: dict[str, Any]) -> None:
-    table: Table = type(row).__table__  # type: ignore[attr-defined]
-    keys = tuple(sorted(changes))
+def _column_update(table: Table, keys: tuple[str, ...]) -> Update:
     statement = _column_update_statements.get((table, keys))
     if statement is None:
         statement = (
@@ -113,7 +114,7 @@ def _update_columns(session: Session, row: SQLModel, changes: dict[str, Any]) ->
             .values({table.c[key]: bindparam(key) for key in keys})
         )
         _column_update_statements[(table, keys)] = statement
-    session.connection().execute(statement, {_ROW_ID: row.id, **changes})  # type: ignore[attr-defined]
+    return statement
 
 
 @dataclass
@@ -127,24 +128,37 @@ class PendingRecords:
     events: list[dict[str, Any]] = field(default_factory=list)
     # (row, column, value it had): what `BoundRow`s changed, in order.
     undo: list[tuple[BoundRow, str, Any]] = field(default_factory=list)
+    # Batching writes (see `execute`): the statements held back, with their parameters.
+    batch_writes: bool = False
+    held: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
     depth: int = 0
 
     def add(self, log: dict[str, Any], event: dict[str, Any]) -> None:
         self.logs.append(log)
         self.events.append(event)
 
-    def mark(self) -> tuple[int, int]:
-        return len(self.logs), len(self.undo)
+    def execute(self, session: Session, statement: Any, params: dict[str, Any]) -> None:
+        """A write nothing reads back before the commit: run now or, when this batches
+        writes, held back and run with the same statement's other parameters in one
+        `executemany` when the outermost block ends."""
+        if self.batch_writes:
+            self.held.append((statement, params))
+        else:
+            session.connection().execute(statement, params)
 
-    def drop_after(self, mark: tuple[int, int]) -> None:
+    def mark(self) -> tuple[int, int, int]:
+        return len(self.logs), len(self.undo), len(self.held)
+
+    def drop_after(self, mark: tuple[int, int, int]) -> None:
         """Forget the rows recorded since `mark`, and put the values rows had then back
         (their transitions are being rolled back: the database will have them again)."""
-        records, changes = mark
+        records, changes, held = mark
         del self.logs[records:]
         del self.events[records:]
         for row, column, value in reversed(self.undo[changes:]):
             row.put_back(column, value)
         del self.undo[changes:]
+        del self.held[held:]
 
     @contextmanager
     def collecting(self, session: Session) -> Iterator["PendingRecords"]:
@@ -161,11 +175,23 @@ class PendingRecords:
             self.write(session)
 
     def write(self, session: Session) -> None:
-        if not self.logs:
-            self.undo.clear()
+        held, logs, events = self.held, self.logs, self.events
+        self.held, self.logs, self.events, self.undo = [], [], [], []
+        _run_held(session, held)
+        if not logs:
             return
-        logs, events = self.logs, self.events
-        self.logs, self.events, self.undo = [], [], []
         session.connection().execute(_INSERT_LOGS, logs)
         # every transition recorded here has claimed its row first (a compare-and-set)
         outbox.insert_events(session, events, transaction_has_written=True)
+
+
+def _run_held(session: Session, held: list[tuple[Any, dict[str, Any]]]) -> None:
+    """Each statement once, with all its parameters, in the order statements first came.
+    That is the order they came in only if what one statement writes for one row
+    (a room) is not what another writes for another, which a batch must ensure."""
+    by_statement: dict[Any, list[dict[str, Any]]] = {}
+    for statement, params in held:
+        by_statement.setdefault(statement, []).append(params)
+    connection = session.connection()
+    for statement, all_params in by_statement.items():
+        connection.execute(statement, all_params)

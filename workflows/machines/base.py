@@ -109,6 +109,11 @@ class TransitionContext:
         flushed first: no such statement depends on a row the ORM has not written."""
         return self.session.connection().execute(statement, params)
 
+    def write(self, statement: Any, params: dict[str, Any]) -> None:
+        """`execute_bulk` for a write nothing in the transaction reads back: a bulk
+        checkout runs each such statement once for all its rooms (see `PendingRecords`)."""
+        self.records.execute(self.session, statement, params)
+
 
 class TurnoverMachine(TransitionRecorder, StateMachine):
     """Base of the project's machines. `StateMachine` (not `StateChart`) so that a refused

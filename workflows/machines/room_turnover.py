@@ -2,7 +2,7 @@
 
 from typing import Any, ClassVar
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, delete, literal, update
 from sqlmodel import SQLModel, col, select
 from statemachine import State
 
@@ -32,7 +32,9 @@ CHECKOUT_HOOKS = [
 ]
 # The checkout hooks' statements, built once (building one costs more than running it).
 _THE_ROOM = bindparam("the_room")
-_OPEN_ORDERS = col(RoomServiceOrder.status).in_(OPEN_ORDER_STATUSES)
+# (values bound one by one, not one "expanding" list: the statement can then run for many
+# rooms at once)
+_OPEN_ORDERS = col(RoomServiceOrder.status).in_([literal(s) for s in OPEN_ORDER_STATUSES])
 DETACH_GUESTS = update(Guest).where(col(Guest.room_id) == _THE_ROOM).values(room_id=None)
 DELETE_CHAT_SESSIONS = delete(GuestChatSession).where(col(GuestChatSession.room_id) == _THE_ROOM)
 DELETE_CONVERSATIONS = delete(Conversation).where(col(Conversation.room_id) == _THE_ROOM)
@@ -223,7 +225,7 @@ class RoomTurnover(TurnoverMachine):
 
     def _run_for_room(self, statement: Any) -> None:
         """Run one of the statements above for this room."""
-        self.ctx.execute_bulk(statement, {"the_room": self.model.id})
+        self.ctx.write(statement, {"the_room": self.model.id})
 
     def _delete_rows(self, table: type[SQLModel], *conditions: Any) -> None:
         """Delete the room's rows of `table` (and `conditions`)."""

@@ -145,6 +145,11 @@ class _RoomJob:
     in_house: dict[int, list[Booking]]
     records: PendingRecords = field(default_factory=PendingRecords)
 
+    def __post_init__(self) -> None:
+        # Each room's writes touch its own rows only (its guests, sessions, orders, its row
+        # and its bookings'), so a statement can run once for all rooms, at the end.
+        self.records.batch_writes = not self.destructive
+
     def run(self, rooms: list[Room]) -> dict[int, "_RoomDone | RoomError"]:
         outcomes: dict[int, _RoomDone | RoomError] = {}
         with self.records.collecting(self.uow.session):
