@@ -9,17 +9,21 @@ hotel's network does not open it to anyone who read this code.
 """
 
 import contextlib
+import copy
 import json
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from admin.seed_file import load_seed
 from storage.models import Hotel, Staff, StaffToken
+from storage.timestamps import utc_now
 from workflows.machines.errors import DomainError
+from workflows.machines.hotel_day import zone
 from workflows.services.lookups import load_hotel
 from workflows.services.staff_accounts import (
     create_staff,
@@ -36,10 +40,12 @@ from workflows.services.staff_accounts import (
 DEMO_HOTEL = "hotel-killarney"
 DEMO_BOOKING = "BK-2025-1234"
 
+DEMO_TIME_ZONE = "Europe/Dublin"
+
 DEMO_SEED = {
     "hotels": [
-        {"slug": DEMO_HOTEL, "name": "Hotel Killarney"},
-        {"slug": "hotel-galway", "name": "Hotel Galway"},
+        {"slug": DEMO_HOTEL, "name": "Hotel Killarney", "timezone": DEMO_TIME_ZONE},
+        {"slug": "hotel-galway", "name": "Hotel Galway", "timezone": DEMO_TIME_ZONE},
     ],
     "staff": [
         {"hotel": DEMO_HOTEL, "username": "anna", "role": "front_desk"},
@@ -88,6 +94,7 @@ DEMO_SEED = {
             "hotel": DEMO_HOTEL,
             "booking_id": "BK-2025-2001",
             "status": "CONFIRMED",
+            "expected_arrival_time": "14:30",
             "room_number": 102,
             "guests": [{"first_name": "Sean", "last_name": "Kelly"}],
         },
@@ -141,13 +148,33 @@ def ensure_demo(session: Session, credentials_file: Path) -> DemoAccess:
     """
     exists = session.exec(select(Hotel).where(Hotel.slug == DEMO_HOTEL)).first() is not None
     if not exists:
-        load_seed(session, DEMO_SEED)
+        load_seed(session, demo_seed(utc_now().astimezone(zone(DEMO_TIME_ZONE)).date()))
     kept = _read_credentials(credentials_file)
     members = [_ensure_member(session, record, kept) for record in DEMO_SEED["staff"]]
     fresh = {f"{m.hotel}/{m.username}": {"token": m.token, "password": m.password} for m in members}
     if fresh != kept:
         _write_credentials(credentials_file, fresh)
     return DemoAccess(created=not exists, members=members, credentials_file=credentials_file)
+
+
+# Each demo booking's stay, in days from the demo's first day: (arrival, departure).
+DEMO_STAYS = {
+    DEMO_BOOKING: (-2, 0),  # leaves today
+    "BK-2025-5678": (-1, 2),
+    "BK-2025-2001": (0, 3),  # arrives today, room 102 ready
+    "BK-2025-2002": (0, 1),  # arrives today, no room yet
+    "BK-2025-9001": (-1, 1),
+}
+
+
+def demo_seed(today: date) -> dict:
+    """The demo's seed file with stays around `today` (the hotel's local date)."""
+    seed = copy.deepcopy(DEMO_SEED)
+    for booking in seed["bookings"]:
+        arrival, departure = DEMO_STAYS[booking["booking_id"]]
+        booking["arrival_date"] = (today + timedelta(days=arrival)).isoformat()
+        booking["departure_date"] = (today + timedelta(days=departure)).isoformat()
+    return seed
 
 
 def _ensure_member(session: Session, record: dict, kept: dict[str, dict[str, str]]) -> DemoMember:

@@ -21,11 +21,11 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Required, TypeVar
 
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from sqlalchemy import case, delete, update
 from sqlmodel import Session, select
 from typing_extensions import TypedDict  # pydantic needs it before Python 3.12
@@ -48,6 +48,7 @@ from storage.timestamps import utc_now
 from workflows.machines.base import state_values
 from workflows.machines.booking_lifecycle import BookingLifecycle
 from workflows.machines.errors import InvalidSeed
+from workflows.machines.hotel_day import hotel_today, is_time_zone
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.staff_accounts import (
     USERNAME_PATTERN,
@@ -79,11 +80,40 @@ Slug = _text(64, SLUG)
 RoomNumber = Annotated[int, Field(ge=1, le=999_999)]
 
 
+def _time_zone(name: str) -> str:
+    if not is_time_zone(name):
+        raise ValueError(f"'{name}' is not an IANA time zone (e.g. Europe/Dublin)")
+    return name
+
+
+def _local_date(text: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+    return text
+
+
+def _local_time(text: str) -> str:
+    try:
+        time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a time of day (HH:MM)") from None
+    return text
+
+
+TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_time_zone)]
+LocalDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_local_date)]
+LocalTime = Annotated[str, Field(pattern=r"^\d{2}:\d{2}$"), AfterValidator(_local_time)]
+
+
 @with_config(STRICT)
 class SeedHotel(TypedDict, total=False):
     slug: Required[Slug]
     name: _text(200)
     checkout_notification_text: _text(500) | None
+    timezone: TimeZone
+    check_in_time: LocalTime
 
 
 @with_config(STRICT)
@@ -101,6 +131,7 @@ class SeedRoom(TypedDict, total=False):
     room_number: Required[RoomNumber]
     room_status: Literal[ROOM_STATES]  # type: ignore[valid-type]
     fcm_token: _text(512) | None
+    floor: Annotated[int, Field(ge=-10, le=300)] | None
 
 
 @with_config(STRICT)
@@ -116,6 +147,11 @@ class SeedBooking(TypedDict, total=False):
     status: Literal[BOOKING_STATES]  # type: ignore[valid-type]
     room_number: RoomNumber | None
     guests: list[SeedGuest]
+    arrival_date: LocalDate
+    departure_date: LocalDate
+    expected_arrival_time: LocalTime | None
+    adults: Annotated[int, Field(ge=1, le=50)]
+    notes: _text(2000)
 
 
 @with_config(STRICT)
@@ -145,7 +181,14 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "hotels": {"name": ""},
     "staff": {"role": DEFAULT_STAFF_ROLE, "is_superuser": False, "token": None},
     "rooms": {"room_status": "READY_FOR_GUEST", "fcm_token": None},
-    "bookings": {"status": "CONFIRMED", "room_number": None, "guests": []},
+    "bookings": {
+        "status": "CONFIRMED",
+        "room_number": None,
+        "guests": [],
+        "expected_arrival_time": None,
+        "adults": 1,
+        "notes": "",
+    },
     "room_service_orders": {"status": "OPEN"},
 }
 ALLOWED = {
@@ -357,6 +400,8 @@ class _StoredBooking:
     room: RoomKey | None
     checked_in_at: datetime | None
     checked_out_at: datetime | None
+    arrival_date: date
+    departure_date: date
 
 
 class _Plan:
@@ -401,6 +446,8 @@ class _Plan:
             Booking.assigned_room_id,
             Booking.checked_in_at,
             Booking.checked_out_at,
+            Booking.arrival_date,
+            Booking.departure_date,
         ).where(Booking.hotel_id.in_(self.slug_of))  # type: ignore[attr-defined]
         return {
             (self.slug_of[row.hotel_id], row.booking_id): _StoredBooking(
@@ -409,6 +456,8 @@ class _Plan:
                 number_of.get(row.assigned_room_id),
                 row.checked_in_at,
                 row.checked_out_at,
+                row.arrival_date,
+                row.departure_date,
             )
             for row in self.session.execute(query)
         }
@@ -510,6 +559,17 @@ class _Plan:
                 self._check_room_ref(where, booking["hotel"], booking["room_number"])
             else:
                 self._check_hotel_ref(where, booking["hotel"])
+            self._check_stay(where, booking, self.bookings.get(key))
+
+    def _check_stay(self, where: str, booking: Record, stored: _StoredBooking | None) -> None:
+        """Departure after arrival, for the dates as they will be (a date the file leaves
+        out keeps its stored value; a new booking without dates stays one night)."""
+        arrival = booking.get("arrival_date") or (stored and stored.arrival_date.isoformat())
+        departure = booking.get("departure_date") or (stored and stored.departure_date.isoformat())
+        if arrival and departure and departure <= arrival:
+            self.problems.append(
+                f"{where}.departure_date: {departure} is not after the arrival date {arrival}"
+            )
 
     # -- the state after loading -------------------------------------------------------
 
@@ -604,6 +664,19 @@ def _stamps(
 BULK = {"synchronize_session": False}  # rows written in bulk are not in the session
 
 
+def _stay_details(b: Record, *, insert: bool) -> dict[str, Any]:
+    """Expected arrival time, adults and notes: all of them for a new booking (defaults
+    where left out), the ones the file gives for an update."""
+    details: dict[str, Any] = {}
+    for key in ("expected_arrival_time", "adults", "notes"):
+        if key in b or insert:
+            details[key] = value("bookings", b, key)
+    given_time = details.get("expected_arrival_time")
+    if given_time is not None:
+        details["expected_arrival_time"] = time.fromisoformat(given_time)
+    return details
+
+
 class _Writer:
     def __init__(self, session: Session, parsed: ParsedSeed, plan: _Plan) -> None:
         self.session, self.parsed, self.plan = session, parsed, plan
@@ -644,6 +717,10 @@ class _Writer:
                 hotel.name = record["name"] or slug
             if "checkout_notification_text" in record:
                 hotel.checkout_notification_text = record["checkout_notification_text"]
+            if "timezone" in record:
+                hotel.timezone = record["timezone"]
+            if "check_in_time" in record:
+                hotel.check_in_time = time.fromisoformat(record["check_in_time"])
             self.session.add(hotel)
             self.plan.hotels[slug] = hotel
         self.session.flush()
@@ -698,6 +775,7 @@ class _Writer:
             "room_status": status,
             "is_occupied": status == "OCCUPIED",
             "fcm_token": r.get("fcm_token"),
+            "floor": r["floor"] if r.get("floor") is not None else r["room_number"] // 100,
             "turnover_notes": "",
         }
 
@@ -708,8 +786,9 @@ class _Writer:
                 "room_status": r["room_status"],
                 "is_occupied": r["room_status"] == "OCCUPIED",
             }
-        if "fcm_token" in r:
-            change["fcm_token"] = r["fcm_token"]
+        for key in ("fcm_token", "floor"):
+            if key in r:
+                change[key] = r[key]
         return change if len(change) > 1 else None
 
     def _ids(self, column: Any) -> dict[tuple[str, Any], int]:
@@ -751,6 +830,21 @@ class _Writer:
             "assigned_room_id": self._room_id(b),
             "created_at": self.now,
             **_stamps(status, None, None, self.now),
+            **self._stay(b),
+        }
+
+    def _stay(self, b: Record) -> dict[str, Any]:
+        """The stay of a new booking: dates the file leaves out are the hotel's today and
+        the day after the arrival."""
+        today = hotel_today(self.plan.hotels[b["hotel"]], self.now)
+        arrival = date.fromisoformat(b["arrival_date"]) if "arrival_date" in b else today
+        departure = b.get("departure_date")
+        return {
+            "arrival_date": arrival,
+            "departure_date": (
+                date.fromisoformat(departure) if departure else arrival + timedelta(days=1)
+            ),
+            **_stay_details(b, insert=True),
         }
 
     def _booking_change(self, b: Record) -> dict[str, Any]:
@@ -761,7 +855,10 @@ class _Writer:
         if "status" in b and b["status"] != stored.status:
             change["status"] = b["status"]
             change |= _stamps(b["status"], stored.checked_in_at, stored.checked_out_at, self.now)
-        return change
+        for key in ("arrival_date", "departure_date"):
+            if key in b:
+                change[key] = date.fromisoformat(b[key])
+        return change | _stay_details(b, insert=False)
 
     def _update_bookings(self, changes: list[dict[str, Any]]) -> None:
         self._update(Booking, changes)

@@ -1,6 +1,6 @@
 """The tables. Status columns are plain strings: only the machines in `workflows/` change them."""
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
@@ -19,6 +19,11 @@ class Hotel(SQLModel, table=True):
     # What a guest's phone shows when their checkout is done; `{hotel_name}` is replaced.
     # Unset: "Your checkout at {hotel_name} is complete."
     checkout_notification_text: str | None = Field(default=None, max_length=500)
+    # The hotel's day: "today" (arrivals, departures, the housekeeping plan) is the local
+    # date in this IANA time zone, never the server's.
+    timezone: str = Field(default="UTC", max_length=64)
+    # Guests may arrive from this local time: rooms ready by then count as ready in time.
+    check_in_time: time = Field(default=time(15, 0))
 
 
 STAFF_ROLES = ("front_desk", "housekeeper", "supervisor", "manager")
@@ -70,6 +75,7 @@ class Room(SQLModel, table=True):
     room_status: str = Field(default="READY_FOR_GUEST", max_length=32)
     is_occupied: bool = False
     fcm_token: str | None = Field(default=None, max_length=512)
+    floor: int | None = None  # unset: the room number's hundreds (see `floor_of`)
     turnover_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
@@ -78,6 +84,8 @@ class Booking(SQLModel, table=True):
         UniqueConstraint("hotel_id", "booking_id"),
         Index("ix_booking_room_status", "assigned_room_id", "status"),
         Index("ix_booking_hotel_status", "hotel_id", "status"),
+        Index("ix_booking_hotel_arrival", "hotel_id", "arrival_date"),
+        Index("ix_booking_hotel_departure", "hotel_id", "departure_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -88,6 +96,18 @@ class Booking(SQLModel, table=True):
     checked_in_at: datetime | None = None
     checked_out_at: datetime | None = None
     created_at: datetime = Field(default_factory=utc_now)
+    # The stay, in the hotel's local dates (departure after arrival). A booking made without
+    # them stays from today (UTC here; the seed loader and the API use the hotel's day).
+    arrival_date: date = Field(default_factory=lambda: utc_now().date())
+    departure_date: date = Field(default_factory=lambda: utc_now().date() + timedelta(days=1))
+    expected_arrival_time: time | None = None
+    adults: int = 1
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+def floor_of(room: Room) -> int:
+    """The room's floor: as stored, else its number's hundreds (room 305 is on floor 3)."""
+    return room.floor if room.floor is not None else room.room_number // 100
 
 
 class Guest(SQLModel, table=True):

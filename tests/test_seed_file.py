@@ -1,7 +1,9 @@
 """Seed files: loaded whole, or refused with every problem named and nothing written."""
 
 import copy
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -98,6 +100,22 @@ BAD_FILES = {
         "room_service_orders[0].status: 'EATEN' is not one of",
     ),
     "bad slug": (lambda d: d["hotels"][0].update(slug="Hotel Killarney!"), "hotels[0].slug:"),
+    "unknown time zone": (
+        lambda d: d["hotels"][0].update(timezone="Europe/Atlantis"),
+        "hotels[0].timezone: Value error, 'Europe/Atlantis' is not an IANA time zone",
+    ),
+    "impossible date": (
+        lambda d: d["bookings"][0].update(arrival_date="2026-02-30"),
+        "bookings[0].arrival_date: Value error, '2026-02-30' is not a date (YYYY-MM-DD)",
+    ),
+    "departure before arrival": (
+        lambda d: d["bookings"][0].update(arrival_date="2026-03-02", departure_date="2026-03-01"),
+        "bookings[0].departure_date: 2026-03-01 is not after the arrival date 2026-03-02",
+    ),
+    "check-in time not HH:MM": (
+        lambda d: d["hotels"][0].update(check_in_time="3pm"),
+        "hotels[0].check_in_time:",
+    ),
 }
 
 
@@ -296,3 +314,67 @@ def test_update_gives_a_seeded_member_the_files_token(sqlite_database: str) -> N
     with UnitOfWork(write=False) as uow:
         assert staff_for_token(uow.session, token).username == "anna"
     assert [(t.name, t.revoked_at) for t in rows(StaffToken)] == [("seed", None)]
+
+
+def test_stays_default_to_the_hotels_today_and_floors_to_the_hundreds(
+    sqlite_database: str,
+) -> None:
+    """A file without dates (written before stays had them) still loads: the stay starts on
+    the hotel's local today. Auckland is ahead of UTC, so its today is never behind UTC's."""
+    data = copy.deepcopy(small_hotel())
+    data["hotels"][0]["timezone"] = "Pacific/Auckland"
+    data["rooms"][0]["floor"] = 7
+    seed(data)
+    auckland_today = datetime.now(ZoneInfo("Pacific/Auckland")).date()
+    stays = {b.booking_id: (b.arrival_date, b.departure_date) for b in rows(Booking)}
+    assert stays["BK-1"] == (auckland_today, auckland_today + timedelta(days=1))
+    floors = {r.room_number: r.floor for r in rows(Room) if r.hotel_id == 1}
+    assert floors[101] == 7 and floors[102] == 1
+
+
+def test_stay_details_load_and_update_keeps_what_the_file_leaves_out(
+    sqlite_database: str,
+) -> None:
+    data = copy.deepcopy(small_hotel())
+    data["hotels"][0] |= {"timezone": "America/Los_Angeles", "check_in_time": "16:30"}
+    data["bookings"][1] |= {
+        "arrival_date": "2026-12-24",
+        "departure_date": "2026-12-27",
+        "expected_arrival_time": "18:15",
+        "adults": 2,
+        "notes": "Late arrival, cot needed",
+    }
+    seed(data)
+    hotel = next(h for h in rows(Hotel) if h.slug == HOTEL)
+    assert (hotel.timezone, hotel.check_in_time) == ("America/Los_Angeles", time(16, 30))
+    booking = next(b for b in rows(Booking) if b.booking_id == data["bookings"][1]["booking_id"])
+    assert (booking.arrival_date, booking.departure_date) == (
+        date(2026, 12, 24),
+        date(2026, 12, 27),
+    )
+    assert (booking.expected_arrival_time, booking.adults) == (time(18, 15), 2)
+    assert booking.notes == "Late arrival, cot needed"
+
+    later = {
+        "hotels": [],
+        "bookings": [
+            {"hotel": HOTEL, "booking_id": booking.booking_id, "departure_date": "2026-12-28"}
+        ],
+    }
+    with UnitOfWork() as uow:
+        load_seed(uow.session, later, update=True)
+        uow.commit()
+    updated = next(b for b in rows(Booking) if b.booking_id == booking.booking_id)
+    assert (updated.arrival_date, updated.departure_date) == (
+        date(2026, 12, 24),
+        date(2026, 12, 28),
+    )
+    assert updated.notes == "Late arrival, cot needed" and updated.adults == 2
+
+    too_early = copy.deepcopy(later)
+    too_early["bookings"][0]["departure_date"] = "2026-12-24"
+    with (
+        pytest.raises(InvalidSeed, match="2026-12-24 is not after the arrival date 2026-12-24"),
+        UnitOfWork() as uow,
+    ):
+        load_seed(uow.session, too_early, update=True)
