@@ -8,7 +8,8 @@ row are written (one UPDATE; the status column is not written again), and one
 `TransitionLog` row and one `OutboxEvent` row are recorded in the same transaction, so they
 commit with the change or not at all. They are inserted when the outermost `fire` returns
 (`TransitionContext.records`): a booking's checkout and the room checkout it drives write
-their audit rows in one INSERT, a bulk checkout all of its rows in one.
+their audit rows in one INSERT. A bulk checkout holds its rooms' column updates and hook
+writes too, and runs each statement once for all its rooms at the end.
 """
 
 from typing import TYPE_CHECKING, Any
