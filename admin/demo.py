@@ -139,18 +139,24 @@ class DemoAccess:
         return next(m for m in self.members if m.username == username)
 
 
-def ensure_demo(session: Session, credentials_file: Path) -> DemoAccess:
+def ensure_demo(session: Session, credentials_file: Path, *, rooms: int = 0) -> DemoAccess:
     """Create the demo hotels once, and make sure every demo staff member has the token and
-    password kept in `credentials_file` (made on the first run).
+    password kept in `credentials_file` (made on the first run). `rooms`: grow the demo
+    hotel to that many rooms (`grow_demo`), with a housekeeping team.
 
     Nothing else already stored is touched: a second run keeps whatever state the demo
     hotel has reached (checked-out bookings stay checked out).
     """
     exists = session.exec(select(Hotel).where(Hotel.slug == DEMO_HOTEL)).first() is not None
+    today = utc_now().astimezone(zone(DEMO_TIME_ZONE)).date()
     if not exists:
-        load_seed(session, demo_seed(utc_now().astimezone(zone(DEMO_TIME_ZONE)).date()))
+        load_seed(session, demo_seed(today))
+    staff = list(DEMO_SEED["staff"])
+    if rooms:
+        grow_demo(session, rooms, today)
+        staff += HOUSEKEEPING_TEAM
     kept = _read_credentials(credentials_file)
-    members = [_ensure_member(session, record, kept) for record in DEMO_SEED["staff"]]
+    members = [_ensure_member(session, record, kept) for record in staff]
     fresh = {f"{m.hotel}/{m.username}": {"token": m.token, "password": m.password} for m in members}
     if fresh != kept:
         _write_credentials(credentials_file, fresh)
@@ -165,6 +171,66 @@ DEMO_STAYS = {
     "BK-2025-2002": (0, 1),  # arrives today, no room yet
     "BK-2025-9001": (-1, 1),
 }
+
+
+HOUSEKEEPING_TEAM = [
+    {"hotel": DEMO_HOTEL, "username": name, "role": "housekeeper"}
+    for name in ("niamh", "padraig", "orla", "ciara", "declan")
+]
+ROOMS_PER_FLOOR = 20
+
+
+def grow_demo(session: Session, rooms: int, today: date) -> int:
+    """Add rooms to the demo hotel until it has `rooms` (20 a floor: 101-120, 201-220, ...):
+    the same every run. Of every ten new rooms, three are occupied by a guest leaving today
+    (the first of them with the next guest arriving today), four by a guest staying on, one
+    is dirty and two are ready. Returns how many rooms were added."""
+    from storage.models import Room
+
+    hotel = load_hotel(session, DEMO_HOTEL)
+    existing = set(session.exec(select(Room.room_number).where(Room.hotel_id == hotel.id)))
+    wanted = []
+    floor = 1
+    while len(existing) + len(wanted) < rooms:
+        for index in range(1, ROOMS_PER_FLOOR + 1):
+            number = floor * 100 + index
+            if number not in existing and len(existing) + len(wanted) < rooms:
+                wanted.append(number)
+        floor += 1
+    seed: dict = {"hotels": [], "rooms": [], "bookings": []}
+    for number in wanted:
+        _grow_room(seed, number, today)
+    if wanted:
+        load_seed(session, seed)
+    return len(wanted)
+
+
+def _grow_room(seed: dict, number: int, today: date) -> None:
+    kind = number % 10
+    status = {7: "CHECKOUT_DIRTY", 8: "READY_FOR_GUEST", 9: "READY_FOR_GUEST"}.get(kind, "OCCUPIED")
+    seed["rooms"].append(
+        {"hotel": DEMO_HOTEL, "room_number": number, "room_status": status, "floor": number // 100}
+    )
+
+    def booking(suffix: str, state: str, arrival: int, departure: int, **more: str) -> None:
+        seed["bookings"].append(
+            {
+                "hotel": DEMO_HOTEL,
+                "booking_id": f"BK-DEMO-{number}{suffix}",
+                "status": state,
+                "room_number": number,
+                "arrival_date": (today + timedelta(days=arrival)).isoformat(),
+                "departure_date": (today + timedelta(days=departure)).isoformat(),
+                **more,
+            }
+        )
+
+    if kind in (0, 1, 2):
+        booking("", "CHECKED_IN", -2, 0)
+        if kind == 0:
+            booking("-NEXT", "CONFIRMED", 0, 2, expected_arrival_time=f"{10 + number % 7}:00")
+    elif kind in (3, 4, 5, 6):
+        booking("", "CHECKED_IN", -1, 2)
 
 
 def demo_seed(today: date) -> dict:

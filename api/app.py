@@ -16,7 +16,20 @@ from api.log_redaction import redact_tokens_in_access_log
 from api.realtime import pusher_auth, sse
 from api.realtime.lifespan import realtime_lifespan
 from api.request_checks import check_request
-from api.routes import bookings, bulk_checkout, checkout, health, rooms, staff, webhooks, workflows
+from api.routes import (
+    analytics,
+    bookings,
+    bulk_checkout,
+    checkout,
+    front_desk,
+    health,
+    housekeeping,
+    rooms,
+    staff,
+    webhooks,
+    workflows,
+)
+from api.scheduler_jobs import scheduler_lifespan
 from storage.database import prepare_database
 
 ROUTERS = (
@@ -24,19 +37,22 @@ ROUTERS = (
     checkout,
     bookings,
     rooms,
+    housekeeping,
     bulk_checkout,
+    front_desk,
     sse,
     pusher_auth,
     workflows,
     staff,
     webhooks,
+    analytics,
 )
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     prepare_database()  # upgrades the schema unless TURNOVER_AUTO_MIGRATE=0
-    async with realtime_lifespan(app):
+    async with realtime_lifespan(app), scheduler_lifespan():
         yield
 
 

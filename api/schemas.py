@@ -105,6 +105,11 @@ class BookingSummary(BaseModel):
     checked_in_at: str | None
     checked_out_at: str | None
     assigned_room: AssignedRoom | None
+    arrival_date: str = Field(description="The hotel's local date, `YYYY-MM-DD`.")
+    departure_date: str = Field(description="The hotel's local date, after the arrival date.")
+    expected_arrival_time: str | None = Field(description="Local time, `HH:MM`, when known.")
+    adults: int
+    notes: str
 
     @classmethod
     def of(cls, booking: Booking, room: Room | None) -> "BookingSummary":
@@ -117,6 +122,15 @@ class BookingSummary(BaseModel):
             checked_in_at=iso_z(booking.checked_in_at),
             checked_out_at=iso_z(booking.checked_out_at),
             assigned_room=assigned,
+            arrival_date=booking.arrival_date.isoformat(),
+            departure_date=booking.departure_date.isoformat(),
+            expected_arrival_time=(
+                booking.expected_arrival_time.strftime("%H:%M")
+                if booking.expected_arrival_time
+                else None
+            ),
+            adults=booking.adults,
+            notes=booking.notes,
         )
 
     @classmethod

@@ -13,8 +13,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bench import (
+    analytics,
     bulk_scaling,
     engine_overhead,
+    housekeeping_work,
     http_load,
     idle_cpu,
     large_seed,
@@ -25,7 +27,17 @@ from bench.databases import postgres_base_url
 from bench.stats import RESULTS_PATH, ScenarioResult, write_results
 
 # "http" also measures memory (scenario 5)
-SCENARIOS = ("engine", "http", "bulk", "relay", "seed", "idle", "webhooks")
+SCENARIOS = (
+    "engine",
+    "http",
+    "bulk",
+    "relay",
+    "seed",
+    "idle",
+    "webhooks",
+    "housekeeping",
+    "analytics",
+)
 
 
 def machine() -> dict[str, str]:
@@ -77,6 +89,10 @@ def main() -> int:
             produced = [large_seed.run(args.quick)]
         elif name == "idle":
             produced = [idle_cpu.run(args.quick)]
+        elif name == "analytics":
+            produced = [analytics.run(args.quick)]
+        elif name == "housekeeping":
+            produced = [housekeeping_work.run(args.quick)]
         else:
             produced = [webhook_fanout.run(args.quick)]
         for result in produced:

@@ -12,6 +12,7 @@ import typer
 
 from cli.diagrams_command import diagrams
 from cli.errors import fail
+from cli.housekeeping_commands import housekeeping_app
 from cli.realtime_commands import outbox_app, relay
 from cli.staff_commands import create_staff, set_password, staff_app, token_app
 from cli.webhooks_commands import webhooks_app
@@ -25,10 +26,24 @@ app.command()(diagrams)
 app.command()(relay)
 app.command("create-staff")(create_staff)
 app.command("set-password")(set_password)
+app.add_typer(housekeeping_app, name="housekeeping")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(staff_app, name="staff")
 app.add_typer(token_app, name="token")
 app.add_typer(webhooks_app, name="webhooks")
+
+
+@app.command()
+def tick() -> None:
+    """Run the scheduler's jobs once (out-of-order periods starting and ending), for a
+    cron-driven deployment (with TURNOVER_SCHEDULER_IN_PROCESS=0 on the API, or beside it:
+    each change happens once however many run). Prints what each job changed."""
+    from api.scheduler_jobs import new_scheduler
+    from cli.database_errors import init_database
+
+    init_database()
+    for job, changes in new_scheduler().tick().items():
+        typer.echo(f"{job}: {changes} change(s)")
 
 
 @app.command("init-db")
@@ -69,13 +84,24 @@ def demo(
             help="Then serve the API. The port is taken before any data is touched.",
         ),
     ] = False,
+    rooms: Annotated[
+        int,
+        typer.Option(
+            "--rooms",
+            min=0,
+            max=2000,
+            help="Grow the demo hotel to this many rooms (20 a floor, guests leaving and "
+            "staying, arrivals today) with a team of housekeepers: a housekeeping morning "
+            "to run (docs/housekeeping.md).",
+        ),
+    ] = 0,
 ) -> None:
     """Create the demo hotels (once) and print their staff's credentials and the docs URL.
 
     The credentials are the same on every run; a curl to try is printed too."""
     from cli.demo_command import run_demo
 
-    run_demo(host, port, serve=serve)
+    run_demo(host, port, serve=serve, rooms=rooms)
 
 
 @app.command()

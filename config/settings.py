@@ -4,7 +4,7 @@ import re
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # end during (another relay would take the events over and send them again).
     relay_lease_seconds: float = 60.0
     sse_keepalive_seconds: float = 15.0
+    # Run the scheduler (out-of-order periods starting and ending) inside the API process;
+    # off when `turnover tick` runs from cron instead. Safe with several processes at once.
+    scheduler_in_process: bool = True
+    scheduler_interval_seconds: float = 60.0
 
     # Failed authentication (docs/operations.md#failed-sign-in-attempts): after this many
     # failures in the window, an address or a username waits (429) until the oldest one
@@ -49,6 +53,11 @@ class Settings(BaseSettings):
     auth_max_failures_per_username: int = 10
     auth_username_window_seconds: float = 900.0
 
+    # Web pages' sign-in sessions (docs/board.md): a session ends after this many minutes
+    # without a request (an open board's event stream counts), and this many hours after
+    # sign-in whatever happens.
+    session_idle_minutes: float = 60.0
+    session_max_hours: float = 12.0
     # Browser clients on other origins (CORS): exact origins, comma-separated, e.g.
     # `https://board.hotel-killarney.ie,http://localhost:5173`; `*` allows any origin but
     # without credentials. Empty (the default): no cross-origin access.
@@ -91,6 +100,11 @@ class Settings(BaseSettings):
     fcm_credentials: str | None = None
     fcm_base_url: str = "https://fcm.googleapis.com"
     notifier_in_process: bool = True
+
+    # Housekeeping (docs/housekeeping.md): the API process plans each hotel's day (its
+    # STAYOVER tasks) at this local hour of the hotel's time zone (0-23).
+    housekeeping_plan_hour: int = Field(default=6, ge=0, le=23)
+    housekeeping_plan_in_process: bool = True
 
 
 @lru_cache

@@ -24,6 +24,9 @@ class Hotel(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     # Guests may arrive from this local time: rooms ready by then count as ready in time.
     check_in_time: time = Field(default=time(15, 0))
+    # Housekeeping credits per task kind ({"DEPARTURE": 1.0, ...}); unset kinds (or None)
+    # use `DEFAULT_TASK_CREDITS`.
+    housekeeping_credits: dict[str, float] | None = Field(default=None, sa_column=Column(JSON))
 
 
 STAFF_ROLES = ("front_desk", "housekeeper", "supervisor", "manager")
@@ -63,6 +66,24 @@ class StaffToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class BoardSession(SQLModel, table=True):
+    """A browser signed in to the web pages (web/). Its cookie holds a random secret, stored
+    here as sha256; the CSRF token of its forms is stored as it is (it is no credential
+    without the cookie). It ends at `expires_at`, after `last_seen_at` + the idle timeout,
+    when revoked (sign-out), and when its member is deactivated or changes password
+    (`password_stamp` no longer matches)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_hash: str = Field(max_length=64, unique=True, index=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    password_stamp: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utc_now)
+    last_seen_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
 class Room(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("hotel_id", "room_number"),
@@ -76,6 +97,12 @@ class Room(SQLModel, table=True):
     is_occupied: bool = False
     fcm_token: str | None = Field(default=None, max_length=512)
     floor: int | None = None  # unset: the room number's hundreds (see `floor_of`)
+    # Housekeeping flags of the service day `flags_date` (the hotel's local date they were
+    # set on); the day's plan clears them when the next service day begins.
+    do_not_disturb: bool = False
+    make_up_room: bool = False
+    service_declined: bool = False
+    flags_date: date | None = None
     turnover_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
@@ -108,6 +135,60 @@ class Booking(SQLModel, table=True):
 def floor_of(room: Room) -> int:
     """The room's floor: as stored, else its number's hundreds (room 305 is on floor 3)."""
     return room.floor if room.floor is not None else room.room_number // 100
+
+
+TASK_KINDS = ("DEPARTURE", "STAYOVER", "INSPECTION", "TOUCH_UP")
+ACTIVE_TASK_STATUSES = ("OPEN", "IN_PROGRESS", "PAUSED")
+DEFAULT_TASK_CREDITS = {"DEPARTURE": 1.0, "STAYOVER": 0.5, "TOUCH_UP": 0.25, "INSPECTION": 0.0}
+
+
+class HousekeepingTask(SQLModel, table=True):
+    """A piece of housekeeping work on a room for one service day (the hotel's local date).
+    Its status is changed only by `HousekeepingTaskLifecycle`."""
+
+    __table_args__ = (
+        # The day's plan creates each planned task once, however often and from however
+        # many hosts it runs: `plan_key` ("STAYOVER:2026-12-02") is unique per room; tasks
+        # the workflow creates on the way (checkout, inspections) have none.
+        UniqueConstraint("room_id", "plan_key", name="uq_housekeepingtask_room_plan_key"),
+        Index("ix_housekeepingtask_hotel_date", "hotel_id", "service_date"),
+        Index("ix_housekeepingtask_room_status", "room_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    hotel_id: int = Field(foreign_key="hotel.id")
+    room_id: int = Field(foreign_key="room.id")
+    kind: str = Field(max_length=16)  # one of TASK_KINDS
+    service_date: date
+    status: str = Field(default="OPEN", max_length=16)
+    assignee_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    credits: float = 0.0
+    plan_key: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utc_now)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class OutOfOrderPeriod(SQLModel, table=True):
+    """A room out of order from `starts_on` to `ends_on` (the hotel's local dates, both
+    out of order): the scheduler takes it out when the first day begins and returns it when
+    the day after the last begins. `status` is changed by its machine only."""
+
+    __table_args__ = (
+        Index("ix_outoforderperiod_status_hotel", "status", "hotel_id"),
+        Index("ix_outoforderperiod_room_status", "room_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    hotel_id: int = Field(foreign_key="hotel.id")
+    room_id: int = Field(foreign_key="room.id")
+    starts_on: date
+    ends_on: date
+    reason: str = Field(default="", max_length=500)
+    status: str = Field(default="SCHEDULED", max_length=16)  # SCHEDULED|ACTIVE|ENDED|CANCELLED
+    created_by: str = Field(max_length=150)
+    created_at: datetime = Field(default_factory=utc_now)
 
 
 class Guest(SQLModel, table=True):
@@ -144,11 +225,34 @@ class RoomServiceOrder(SQLModel, table=True):
 class TransitionLog(SQLModel, table=True):
     """One row per transition of any machine: the audit trail."""
 
-    __table_args__ = (Index("ix_transitionlog_entity", "entity_kind", "entity_id", "id"),)
+    __table_args__ = (
+        Index("ix_transitionlog_entity", "entity_kind", "entity_id", "id"),
+        # Turnover analytics (workflows/services/analytics.py): a hotel's events of a few
+        # kinds over a period, read in the index with the columns the figures need.
+        Index(
+            "ix_transitionlog_hotel_event_created",
+            "hotel_id",
+            "entity_kind",
+            "event",
+            "created_at",
+            "entity_id",
+            "id",
+            "actor",
+        ),
+        # ... and a room's next or previous transition, from the row at hand.
+        Index(
+            "ix_transitionlog_entity_timeline",
+            "entity_kind",
+            "entity_id",
+            "id",
+            "event",
+            "created_at",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     hotel_id: int = Field(foreign_key="hotel.id", index=True)
-    entity_kind: str = Field(max_length=16)  # "booking" | "room"
+    entity_kind: str = Field(max_length=16)  # "booking" | "room" | "task"
     entity_id: int
     entity_ref: str = Field(max_length=64)  # booking_id or room number, for people reading it
     event: str = Field(max_length=64)

@@ -51,12 +51,14 @@ def compare_and_set(session: Session, row: SQLModel, column: str, expected: str,
 
 class BoundRow:
     """The row a machine is bound to, as python-statemachine's `model`: attributes are read
-    from the row; a write to one of its columns (the machine's state, a hook's change) is set
-    on the row as already written, so the ORM never writes it, and kept until
-    `write_changes` writes the lot with one UPDATE. Each value it replaces is noted in
-    `records`, to be put back if the transition is undone."""
+    from the row. While the machine's transition runs (`capture` to `write_changes`), a
+    write to one of its columns (the machine's state, a hook's change) is set on the row as
+    already written, so the ORM never writes it, and kept until `write_changes` writes the
+    lot with one UPDATE; each value it replaces is noted in `records`, to be put back if the
+    transition is undone. Any other write (outside the transition, or not to a column) goes
+    to the row as usual, for the ORM to write."""
 
-    __slots__ = ("_changes", "_columns", "_records", "_row")
+    __slots__ = ("_capturing", "_changes", "_columns", "_records", "_row")
 
     def __init__(self, row: SQLModel, records: "PendingRecords") -> None:
         # Rows not in the database yet (no identity) are the ORM's to write.
@@ -66,6 +68,7 @@ class BoundRow:
         object.__setattr__(self, "_columns", columns)
         object.__setattr__(self, "_changes", {})
         object.__setattr__(self, "_records", records)
+        object.__setattr__(self, "_capturing", False)
 
     @property
     def row(self) -> SQLModel:
@@ -75,12 +78,20 @@ class BoundRow:
         return getattr(self._row, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name not in self._columns:
+        if not self._capturing or name not in self._columns:
             setattr(self._row, name, value)
             return
         self._records.undo.append((self, name, getattr(self._row, name)))
         set_committed_value(self._row, name, value)
         self._changes[name] = value
+
+    def capture(self) -> None:
+        """The machine's transition starts (its state is claimed)."""
+        object.__setattr__(self, "_capturing", True)
+
+    def stop_capturing(self) -> None:
+        """The transition failed: what it changed is put back through `records`."""
+        object.__setattr__(self, "_capturing", False)
 
     def put_back(self, name: str, value: Any) -> None:
         """Undo a write of `name` not written yet, or written and being rolled back."""
@@ -94,9 +105,10 @@ class BoundRow:
         return repr(self._row)
 
     def write_changes(self, session: Session, *, written: str) -> None:
-        """Write the columns changed since the last call, but `written` (the state column
-        the compare-and-set has written already), with one UPDATE (now, or with the
-        other rows' when `records` batches writes)."""
+        """Write the columns changed during the transition, but `written` (the state column
+        the compare-and-set has written already), with one UPDATE (now, or with the other
+        rows' when `records` batches writes); the transition's writes end here."""
+        object.__setattr__(self, "_capturing", False)
         changes = {k: v for k, v in self._changes.items() if k != written}
         self._changes.clear()
         if changes:
@@ -132,10 +144,20 @@ class PendingRecords:
     batch_writes: bool = False
     held: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
     depth: int = 0
+    # A compare-and-set has changed a row in this transaction (so, on PostgreSQL, it has a
+    # transaction id before the outbox rows take ids: `outbox.insert_events`).
+    claimed: bool = False
 
     def add(self, log: dict[str, Any], event: dict[str, Any]) -> None:
         self.logs.append(log)
         self.events.append(event)
+
+    def record(self, session: Session, log: dict[str, Any], event: dict[str, Any]) -> None:
+        """`add`, written at once when no `collecting` block is open: an audit row and its
+        event recorded outside a transition keep their place among the transitions'."""
+        self.add(log, event)
+        if self.depth == 0:
+            self.write(session)
 
     def execute(self, session: Session, statement: Any, params: dict[str, Any]) -> None:
         """A write nothing reads back before the commit: run now or, when this batches
@@ -181,17 +203,33 @@ class PendingRecords:
         if not logs:
             return
         session.connection().execute(_INSERT_LOGS, logs)
-        # every transition recorded here has claimed its row first (a compare-and-set)
-        outbox.insert_events(session, events, transaction_has_written=True)
+        outbox.insert_events(session, events, transaction_has_written=self.claimed)
 
 
 def _run_held(session: Session, held: list[tuple[Any, dict[str, Any]]]) -> None:
     """Each statement once, with all its parameters, in the order statements first came.
-    That is the order they came in only if what one statement writes for one row
-    (a room) is not what another writes for another, which a batch must ensure."""
+    That is the order they came in if no row gets two different statements: true of the
+    hooks' statements of a bulk checkout (each room's touch that room's rows only), and
+    checked here for the rows' column updates (a row updated twice with different columns
+    makes every statement run in the order it came)."""
+    connection = session.connection()
+    if _a_row_updated_twice(held):
+        for statement, params in held:
+            connection.execute(statement, params)
+        return
     by_statement: dict[Any, list[dict[str, Any]]] = {}
     for statement, params in held:
         by_statement.setdefault(statement, []).append(params)
-    connection = session.connection()
     for statement, all_params in by_statement.items():
         connection.execute(statement, all_params)
+
+
+def _a_row_updated_twice(held: list[tuple[Any, dict[str, Any]]]) -> bool:
+    updated: dict[tuple[Table, Any], Any] = {}
+    for statement, params in held:
+        if _ROW_ID not in params:
+            continue
+        key = (statement.table, params[_ROW_ID])
+        if updated.setdefault(key, statement) is not statement:
+            return True
+    return False

@@ -37,7 +37,9 @@ def test_mixed_rooms_non_destructive(hotel: str) -> None:
     assert [name for name, _ in outbox()] == [
         "booking-checked-out",
         "room-status-changed",
+        "task-created",
         "room-status-changed",
+        "task-created",
     ]
     assert {g.first_name for g in rows(Guest)} == {"Mary", "John", "Sean"}
 

@@ -62,12 +62,15 @@ def test_checkout_detaches_guests_and_clears_the_rooms_sessions(hotel: str) -> N
 def test_checkout_writes_one_log_row_and_one_event_per_transition(hotel: str) -> None:
     checkout()
 
-    assert log() == [
+    booking_row, room_row, task_row = log()
+    assert [booking_row, room_row] == [
         ("BK-1", "check_out", "CHECKED_IN", "COMPLETED", "anna"),
         ("101", "check_out", "OCCUPIED", "CHECKOUT_DIRTY", "anna"),
     ]
+    assert task_row[1:] == ("create", "", "OPEN", "anna")  # the departure cleaning's task
     assert {e.source for e in rows(TransitionLog)} == {"staff_checkout_endpoint"}
-    (booking_event, booking_payload), (room_event, room_payload) = outbox()
+    (booking_event, booking_payload), (room_event, room_payload), (task_event, _) = outbox()
+    assert task_event == "task-created"
     assert booking_event == "booking-checked-out"
     assert set(booking_payload) == {"booking_id", "room_number", "timestamp"}
     assert booking_payload["booking_id"] == "BK-1" and booking_payload["room_number"] == 101

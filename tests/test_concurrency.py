@@ -28,10 +28,12 @@ def assert_exactly_one_checkout(outcomes: list[BookingOutcome]) -> None:
     assert [(e.entity_kind, e.event) for e in rows(TransitionLog)] == [
         ("booking", "check_out"),
         ("room", "check_out"),
+        ("task", "create"),  # the room's departure cleaning, once
     ]
     assert [e.event_name for e in rows(OutboxEvent)] == [
         "booking-checked-out",
         "room-status-changed",
+        "task-created",
     ]
     assert len(rows(Guest)) == 3
 

@@ -79,10 +79,9 @@ def test_a_checkout_writes_each_state_column_once(hotel: str) -> None:
     # the compare-and-sets, and nothing else, write the two state columns
     assert len(writing_status) == 2
     assert all("status = " in s.split(" WHERE ", 1)[1] for s in writing_status)
-    assert [s.split(" ")[2] for s in seen if s.startswith("INSERT")] == [
-        "transitionlog",
-        "outboxevent",
-    ]
+    inserted = [s.split(" ")[2] for s in seen if s.startswith("INSERT")]
+    # every audit row in one INSERT, every outbox row in another (the departure task's too)
+    assert (inserted.count("transitionlog"), inserted.count("outboxevent")) == (1, 1)
     booking = next(b for b in rows(Booking) if b.booking_id == "BK-1")
     room = next(r for r in rows(Room) if r.id == booking.assigned_room_id)
     assert (booking.status, booking.checked_out_at is not None) == ("COMPLETED", True)
@@ -134,12 +133,12 @@ def test_two_machines_of_one_class_each_act_on_their_own_row(hotel: str) -> None
         of_booking = BookingLifecycle(booking, ctx, room=room)
         without_room = BookingLifecycle(booking, ctx, room=None)
         ghost_machine = RoomTurnover(ghost, ctx)
-        assert [e.id for e in without_room.enabled_events()] == []
-        assert [e.id for e in of_booking.enabled_events()] == ["check_out"]
+        assert "check_out" not in [e.id for e in without_room.enabled_events()]
+        assert "check_out" in [e.id for e in of_booking.enabled_events()]
         of_booking.fire("check_out")
         assert ghost_machine.clear_ghost_room()
         uow.commit()
-    assert [entry[:4] for entry in log()] == [
+    assert [entry[:4] for entry in log() if entry[1] == "check_out"] == [
         ("BK-1", "check_out", "CHECKED_IN", "COMPLETED"),
         ("101", "check_out", "OCCUPIED", "CHECKOUT_DIRTY"),
         ("103", "check_out", "OCCUPIED", "CHECKOUT_DIRTY"),
@@ -222,4 +221,7 @@ def test_bulk_checkout_undoes_only_the_failing_room_of_a_group(
     assert statuses == {n: "OCCUPIED" if n == 5 else "CHECKOUT_DIRTY" for n in range(1, 8)}
     booking_logs = [e.entity_ref for e in rows(TransitionLog) if e.entity_kind == "booking"]
     assert booking_logs == [f"BK-{n}" for n in (1, 2, 3, 4, 6, 7)]  # each once, in room order
-    assert len(outbox()) == 12
+    # each room's events in the order its transitions happened, none of room 5
+    events = ("booking-checked-out", "room-status-changed", "task-created")
+    expected = [(event, n) for n in (1, 2, 3, 4, 6, 7) for event in events]
+    assert [(name, payload["room_number"]) for name, payload in outbox()] == expected

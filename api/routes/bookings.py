@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Body, Query
 
 from api.auth import HotelStaff, StaffMember
+from api.clock import Now
 from api.pagination import Paging
 from api.path_params import BookingId
 from api.responses import BODY_ERRORS, error_responses
@@ -70,6 +71,7 @@ def check_in(
     booking_id: BookingId,
     member: HotelStaff,
     uow: RequestUnitOfWork,
+    now: Now,
     body: Annotated[CheckInRequest | None, Body()] = None,
 ) -> BookingSummary:
     outcome = check_in_booking(
@@ -77,6 +79,7 @@ def check_in(
         performed_by=member.actor,
         room_number=body.room_number if body else None,
         source="staff_checkin_endpoint",
+        now=now,
         uow=uow,
     )
     return BookingSummary.of_view(outcome)

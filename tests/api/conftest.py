@@ -1,6 +1,7 @@
 """API fixtures: a TestClient on the per-test database, and bearer tokens for staff."""
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -87,3 +88,16 @@ def error(response: Any) -> tuple[int, str]:
     assert set(body) == {"error"}, body
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     return response.status_code, body["error"]["code"]
+
+
+def seeded_stay(booking: dict[str, Any]) -> dict[str, Any]:
+    """The stay of a booking seeded without dates, as the API shows it: one night from the
+    hotel's day it was seeded (read from the answer), no expected time, one adult."""
+    arrival = date.fromisoformat(booking["arrival_date"])
+    return {
+        "arrival_date": arrival.isoformat(),
+        "departure_date": (arrival + timedelta(days=1)).isoformat(),
+        "expected_arrival_time": None,
+        "adults": 1,
+        "notes": "",
+    }

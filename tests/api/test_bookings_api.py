@@ -3,7 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import BASE, Headers, bearer, error, new_staff_token
+from tests.api.conftest import BASE, Headers, bearer, error, new_staff_token, seeded_stay
 from tests.conftest import HOTEL, log, outbox, snapshot
 
 
@@ -32,6 +32,7 @@ def test_list_shows_the_hotels_bookings_only(client: TestClient, staff: Headers)
         "checked_in_at": body["items"][0]["checked_in_at"],
         "checked_out_at": None,
         "assigned_room": {"room_number": 101, "room_status": "OCCUPIED"},
+        **seeded_stay(body["items"][0]),
     }
     assert body["items"][2]["assigned_room"] is None
 
@@ -77,6 +78,7 @@ def test_detail(client: TestClient, staff: Headers):
         "checked_in_at": None,
         "checked_out_at": None,
         "assigned_room": {"room_number": 102, "room_status": "READY_FOR_GUEST"},
+        **seeded_stay(response.json()),
     }
     assert error(client.get(BASE + "/bookings/BK-404/", headers=staff)) == (
         404,

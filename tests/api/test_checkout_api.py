@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from storage.models import Booking, Guest, OutboxEvent, TransitionLog
 from storage.unit_of_work import UnitOfWork
-from tests.api.conftest import BASE, Headers, error
+from tests.api.conftest import BASE, Headers, error, seeded_stay
 from tests.conftest import outbox, rows, snapshot
 
 PRIMARY = BASE + "/room-bookings/{}/check-out/"
@@ -31,9 +31,14 @@ def test_checkout_answers_with_the_seed_shape(client: TestClient, staff: Headers
             "checked_in_at": body["booking"]["checked_in_at"],
             "checked_out_at": body["booking"]["checked_out_at"],
             "assigned_room": {"room_number": 101, "room_status": "CHECKOUT_DIRTY"},
+            **seeded_stay(body["booking"]),
         },
     }
-    assert [name for name, _ in outbox()] == ["booking-checked-out", "room-status-changed"]
+    assert [name for name, _ in outbox()] == [
+        "booking-checked-out",
+        "room-status-changed",
+        "task-created",  # the room's departure cleaning
+    ]
     assert all(guest.room_id is None for guest in rows(Guest))
 
 

@@ -99,8 +99,9 @@ def test_room_page_shows_guards_hooks_events_and_who_fires() -> None:
 
 def test_booking_page_marks_final_states_and_refusal_codes() -> None:
     page = markdown_pages()["booking-lifecycle.md"]
-    for final in ("COMPLETED", "CANCELLED", "NO_SHOW"):
+    for final in ("CANCELLED", "NO_SHOW"):
         assert f"| `{final}` |  | final |" in page
+    assert "| `COMPLETED` |  |  | `reinstate` |" in page  # a wrong checkout can be undone
     assert "`NOT_CHECKED_IN` | Booking must be checked in to check out |" in page
     assert "`booking-checked-out`" in page
 
@@ -164,7 +165,11 @@ def test_turnover_diagrams_writes_pages_and_svgs(tmp_path: Path) -> None:
         "booking-lifecycle.md",
         "booking-lifecycle.svg",
         "error-codes.md",
+        "housekeeping-task.md",
+        "housekeeping-task.svg",
         "index.md",
+        "out-of-order-period.md",
+        "out-of-order-period.svg",
         "room-turnover.md",
         "room-turnover.svg",
     ]
@@ -181,4 +186,4 @@ def test_turnover_diagrams_without_graphviz_explains_and_writes_the_pages(
     result = CliRunner().invoke(app, ["diagrams", "--output", str(output)])
     assert result.exit_code == 0, result.output
     assert "Graphviz" in result.output and "apt-get install graphviz" in result.output
-    assert sorted(path.suffix for path in output.iterdir()) == [".md"] * 4
+    assert sorted(path.suffix for path in output.iterdir()) == [".md"] * 6

@@ -51,16 +51,20 @@ def test_a_checkout_is_delivered_once_with_its_payload(
 
     result = worker(clock).run_once()
 
-    assert result.delivered == 2
+    assert result.delivered == 3
     got = receiver.received()
-    assert [r.json()["type"] for r in got] == ["booking-checked-out", "room-status-changed"]
+    assert [r.json()["type"] for r in got] == [
+        "booking-checked-out",
+        "room-status-changed",
+        "task-created",  # the room's departure cleaning
+    ]
     first = got[0].json()
     assert first["data"]["booking_id"] == "BK-1" and first["data"]["room_number"] == 101
     assert isinstance(first["data"]["event_id"], int)
     assert first["timestamp"].endswith("Z")
     assert {d.status for d in deliveries(endpoint_id)} == {"DELIVERED"}
     assert worker(clock).run_once().attempts == []  # nothing is sent twice
-    assert len(receiver.received()) == 2
+    assert len(receiver.received()) == 3
 
 
 def test_only_subscribed_event_types_of_the_endpoint_hotel(
@@ -77,6 +81,7 @@ def test_only_subscribed_event_types_of_the_endpoint_hotel(
     assert [r.json()["type"] for r in receiver.received("/all")] == [
         "booking-checked-out",
         "room-status-changed",
+        "task-created",
     ]
 
 

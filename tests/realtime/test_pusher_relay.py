@@ -33,13 +33,15 @@ def test_a_checkout_reaches_pusher_as_the_seeds_two_events_in_order(
     check_out("BK-1")
     result = pusher_relay(fake_pusher).run_once()
 
-    assert result.delivered == 2 and result.error is None
+    # The seed's two events, then the room's departure task (docs/housekeeping.md).
+    assert result.delivered == 3 and result.error is None
     written = outbox_rows()
     assert [(e["channel"], e["name"]) for e in fake_pusher.events] == [
         ("hotel-hotel-killarney", row.event_name) for row in written
     ]
-    assert {e["name"] for e in fake_pusher.events} == set(SEED_KEYS)
-    for event, row in zip(fake_pusher.events, written, strict=True):
+    assert [e["name"] for e in fake_pusher.events][2:] == ["task-created"]
+    assert {e["name"] for e in fake_pusher.events[:2]} == set(SEED_KEYS)
+    for event, row in zip(fake_pusher.events[:2], written[:2], strict=True):
         data = json.loads(event["data"])
         assert set(data) == SEED_KEYS[event["name"]] | {"event_id"}
         assert data == {**row.payload, "event_id": row.id}
@@ -49,7 +51,7 @@ def test_a_checkout_reaches_pusher_as_the_seeds_two_events_in_order(
         "OCCUPIED",
         "CHECKOUT_DIRTY",
     )
-    assert statuses() == ["DELIVERED", "DELIVERED"]
+    assert statuses() == ["DELIVERED"] * 3
 
 
 def test_a_wrong_secret_is_refused_by_the_signature_check_and_nothing_is_lost(
@@ -61,11 +63,11 @@ def test_a_wrong_secret_is_refused_by_the_signature_check_and_nothing_is_lost(
 
     assert fake_pusher.rejected_signatures == 1 and fake_pusher.events == []
     assert "Invalid signature" in (result.error or "")
-    assert statuses() == ["PENDING", "PENDING"]
+    assert statuses() == ["PENDING"] * 3  # booking, room, the room's departure task
     assert all("Invalid signature" in (row.last_error or "") for row in outbox_rows())
 
     pusher_relay(fake_pusher).run_once()
-    assert len(fake_pusher.events) == 2 and statuses() == ["DELIVERED", "DELIVERED"]
+    assert len(fake_pusher.events) == 3 and statuses() == ["DELIVERED"] * 3
 
 
 def test_events_go_out_at_most_ten_per_request_in_id_order(
@@ -89,7 +91,7 @@ def test_an_oversize_event_fails_with_its_reason_and_does_not_block_the_next(
     pusher_relay(fake_pusher).run_once()
 
     rows = outbox_rows()
-    assert [row.status for row in rows] == ["FAILED", "DELIVERED", "DELIVERED"]
+    assert [row.status for row in rows] == ["FAILED", "DELIVERED", "DELIVERED", "DELIVERED"]
     assert "10" in rows[0].last_error and "bytes" in rows[0].last_error  # type: ignore[operator]
     assert [event_id for _, event_id in fake_pusher.names_and_ids()] == [r.id for r in rows[1:]]
 
@@ -121,10 +123,10 @@ def test_checkouts_succeed_through_an_outage_and_every_event_arrives_once_in_ord
                     lambda: any("ConnectError" in (r.last_error or "") for r in outbox_rows())
                 )
             check_out(booking_id)
-        assert "DELIVERED" not in statuses()[20:]  # nothing went out during the outage
+        assert "DELIVERED" not in statuses()[30:]  # nothing went out during the outage
         fake_pusher.mode = "ok"
         fake_pusher.start()  # same port
-        wait_until(lambda: statuses() == ["DELIVERED"] * 100)
+        wait_until(lambda: statuses() == ["DELIVERED"] * 150)  # 3 events a checkout
     finally:
         relay.stop()
         unregister()

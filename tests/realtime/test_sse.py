@@ -105,8 +105,8 @@ def test_last_event_id_replays_only_what_was_missed(client: httpx.Client) -> Non
         reader = SseReader(response.iter_lines())
         reader.wait_comment("connected")
         check_out(client, token, "BK-1")
-        seen = [reader.next_event(), reader.next_event()]
-    # While disconnected: BK-2 arrives and leaves (four more events).
+        seen = [reader.next_event(), reader.next_event(), reader.next_event()]
+    # While disconnected: BK-2 arrives and leaves (five more events).
     missed_from = seen[-1].id
     check_in_booking(booking=BookingRef(HOTEL, "BK-2"), performed_by=ANNA)
     checkout_booking(booking=BookingRef(HOTEL, "BK-2"), performed_by=ANNA)
@@ -114,13 +114,14 @@ def test_last_event_id_replays_only_what_was_missed(client: httpx.Client) -> Non
     resume = {"Authorization": f"Bearer {token}", "Last-Event-ID": missed_from}
     with client.stream("GET", url, headers=resume) as response:
         reader = SseReader(response.iter_lines())
-        replayed = [reader.next_event() for _ in range(4)]
+        replayed = [reader.next_event() for _ in range(5)]
 
     assert [m.event for m in replayed] == [
         "booking-checked-in",
         "room-status-changed",
         "booking-checked-out",
         "room-status-changed",
+        "task-created",  # the room's departure cleaning
     ]
     ids = [int(m.id) for m in replayed]  # type: ignore[arg-type]
     assert ids == sorted(ids) and ids[0] > int(missed_from)  # type: ignore[arg-type]

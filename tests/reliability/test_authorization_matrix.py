@@ -32,6 +32,8 @@ from workflows.services.staff_accounts import new_token
 PUBLIC, STAFF, MANAGER, SUPERUSER = "public", "hotel staff", "managers", "superuser only"
 # A room event the machines give housekeeping roles: the matrix's "staff" is front desk.
 HOUSEKEEPING = "housekeeping roles"
+# Out-of-order periods: supervisors and managers (not the front desk).
+SUPERVISION = "supervision roles"
 CALLERS = [
     "no token",
     "malformed token",
@@ -152,6 +154,74 @@ PROBES = [
         allowed_status=409,
     ),
     _staff("GET", "/events/", stream=True),
+    # The front desk (docs/front-desk.md).
+    _staff("GET", "/arrivals/"),
+    _staff("GET", "/departures/"),
+    _staff("GET", "/in-house/"),
+    _staff("GET", "/bookings/{booking_id}/history/", values={"booking_id": "BK-1"}),
+    Probe(
+        "POST",
+        "/api/staff/hotel/{hotel_slug}/bookings/check-in/",
+        STAFF,
+        json={"bookings": [{"booking_id": "BK-2"}]},
+    ),
+    _staff(
+        "POST",
+        "/room-bookings/{booking_id}/move/",
+        values={"booking_id": "BK-1"},
+        json={"to_room_number": 102},
+    ),
+    _staff("POST", "/room-bookings/{booking_id}/revert-check-in/", values={"booking_id": "BK-1"}),
+    _staff(
+        "POST",
+        "/rooms/{room_number}/out-of-order/",
+        access=SUPERVISION,
+        values={"room_number": 104},
+        json={"from": "2099-01-01", "to": "2099-01-02", "reason": "x"},
+        allowed_status=201,
+    ),
+    _staff("GET", "/rooms/{room_number}/out-of-order/", values={"room_number": 104}),
+    # No period 999: 404 PERIOD_NOT_FOUND for whoever may ask.
+    _staff(
+        "PATCH",
+        "/rooms/{room_number}/out-of-order/{period_id}/",
+        access=SUPERVISION,
+        values={"room_number": 104, "period_id": 999},
+        json={"to": "2099-01-01"},
+        allowed_status=404,
+    ),
+    _staff(
+        "POST",
+        "/rooms/{room_number}/out-of-order/{period_id}/cancel/",
+        access=SUPERVISION,
+        values={"room_number": 104, "period_id": 999},
+        allowed_status=404,
+    ),
+    # BK-1 is in house: nothing to reinstate (409 UNDO_NOT_ALLOWED) for whoever may ask.
+    _staff(
+        "POST",
+        "/room-bookings/{booking_id}/reinstate/",
+        values={"booking_id": "BK-1"},
+        allowed_status=409,
+    ),
+    # Housekeeping work: planning and assigning are a supervisor's or a manager's.
+    _staff("POST", "/housekeeping/plan/", access=HOUSEKEEPING, json={}),
+    _staff(
+        "POST",
+        "/housekeeping/assign/",
+        access=HOUSEKEEPING,
+        json={"task_ids": [999], "assignee": "anna"},
+        allowed_status=409,  # anna is front desk: NOT_HOUSEKEEPING_STAFF
+    ),
+    _staff("GET", "/housekeeping/tasks/"),
+    _staff(
+        "POST",
+        "/housekeeping/tasks/{task_id}/transitions/",
+        values={"task_id": 999},
+        json={"event": "start"},
+        allowed_status=404,
+    ),
+    _staff("POST", "/rooms/{room_number}/flags/", values=ROOM_101, json={"make_up_room": True}),
     Probe("POST", "/api/staff/hotel/{hotel_slug}/rooms/checkout/", STAFF, json={"room_ids": []}),
     Probe(
         "POST",
@@ -188,6 +258,8 @@ PROBES = [
         form={"socket_id": "1234.5678", "channel_name": f"private-hotel-{HOTEL}"},
     ),
     *webhook_probes(STAFF_BASE, MANAGER),
+    # Supervisors and managers (the matrix's staff is front desk: refused).
+    _staff("GET", "/analytics/turnover/", access=MANAGER),
 ]
 
 
@@ -198,7 +270,7 @@ def expected(probe: Probe, caller: str) -> tuple[int, str | None]:
     if caller in ("no token", "malformed token", "unknown token"):
         return 401, "NOT_AUTHENTICATED"
     if caller == "other hotel's staff" or (
-        probe.access in (MANAGER, SUPERUSER, HOUSEKEEPING) and caller == "staff"
+        probe.access in (MANAGER, SUPERUSER, HOUSEKEEPING, SUPERVISION) and caller == "staff"
     ):
         return 403, "PERMISSION_DENIED"
     return probe.allowed_status, None

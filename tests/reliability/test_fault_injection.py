@@ -29,16 +29,21 @@ class InjectedFault(Exception):
 # Which operations run each transition that has hooks. Collapsing primary and legacy
 # checkout for the room's hooks is safe: they differ only in the `source` string.
 RUN_BY: dict[tuple[str, str], list[str]] = {
-    ("BookingLifecycle", "check_in"): ["check-in"],
-    ("RoomTurnover", "check_in"): ["check-in"],
+    ("BookingLifecycle", "check_in"): ["check-in", "bulk check-in"],
+    ("RoomTurnover", "check_in"): ["check-in", "move"],
     ("BookingLifecycle", "check_out"): [
         "checkout (primary)",
         "checkout (legacy)",
         "bulk checkout",
         "destructive bulk checkout",
     ],
-    ("RoomTurnover", "check_out"): ["checkout (primary)", "bulk checkout"],
+    ("RoomTurnover", "check_out"): ["checkout (primary)", "bulk checkout", "move"],
     ("RoomTurnover", "force_checkout"): ["destructive bulk checkout"],
+    ("BookingLifecycle", "move"): ["move"],
+    ("BookingLifecycle", "revert_check_in"): ["revert check-in"],
+    ("RoomTurnover", "revert_check_in"): ["revert check-in"],
+    ("BookingLifecycle", "reinstate"): ["reinstate"],
+    ("RoomTurnover", "reinstate"): ["reinstate"],
 }
 MACHINES: list[type[TurnoverMachine]] = [BookingLifecycle, RoomTurnover]
 
@@ -174,5 +179,7 @@ def test_bulk_checkout_rolls_back_only_the_room_that_failed(
     after = snapshot()
     for table in ("booking", "guest", "guestchatsession", "conversation", "roomserviceorder"):
         assert after[table] == before[table], table
-    assert [entry[:4] for entry in log()] == [("103", "check_out", "OCCUPIED", "CHECKOUT_DIRTY")]
-    assert [name for name, _ in outbox()] == ["room-status-changed"]
+    room_entry, task_entry = log()  # room 103's checkout, and the departure task it opened
+    assert room_entry[:4] == ("103", "check_out", "OCCUPIED", "CHECKOUT_DIRTY")
+    assert task_entry[0].startswith("103/DEPARTURE/") and task_entry[1:4] == ("create", "", "OPEN")
+    assert [name for name, _ in outbox()] == ["room-status-changed", "task-created"]

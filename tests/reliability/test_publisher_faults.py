@@ -68,6 +68,10 @@ def assert_each_event_received_as_written(server: FakePusher) -> None:
         assert data == {**by_id[event_id].payload, "event_id": event_id}
 
 
+# A checkout writes three events: the booking's, the room's and its departure task's.
+EVENTS = 3
+
+
 def test_an_exception_in_the_publisher_loses_nothing(
     hotel: str, pusher_server: FakePusher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,11 +91,11 @@ def test_an_exception_in_the_publisher_loses_nothing(
     for _ in range(2):
         result = relay.run_once()
         assert result.error == "InjectedFault: publisher crashed before sending"
-        assert pusher_server.events == [] and statuses() == ["PENDING", "PENDING"]
-    assert [row.attempts for row in rows(OutboxEvent)] == [2, 2]
+        assert pusher_server.events == [] and statuses() == ["PENDING"] * EVENTS
+    assert [row.attempts for row in rows(OutboxEvent)] == [2] * EVENTS
 
-    assert relay.run_once().delivered == 2
-    assert statuses() == ["DELIVERED", "DELIVERED"]
+    assert relay.run_once().delivered == EVENTS
+    assert statuses() == ["DELIVERED"] * EVENTS
     assert received_ids(pusher_server) == committed_ids()  # once each
     assert_each_event_received_as_written(pusher_server)
 
@@ -114,20 +118,20 @@ def test_a_crash_between_publishing_and_marking_delivered_sends_again_with_the_s
 
     with pytest.raises(InjectedFault):
         first.run_once()
-    assert len(pusher_server.events) == 2  # published, but not marked
-    assert statuses() == ["PENDING", "PENDING"]  # so not lost
+    assert len(pusher_server.events) == EVENTS  # published, but not marked
+    assert statuses() == ["PENDING"] * EVENTS  # so not lost
 
     if successor == "same relay":
-        assert first.run_once().delivered == 2
+        assert first.run_once().delivered == EVENTS
     else:
         second = pusher_relay(pusher_server, "relay-2", config, clock)
         assert second.run_once().claimed == 0  # relay-1's lease still holds the channel
         clock.advance(59)
         assert second.run_once().claimed == 0
         clock.advance(1)  # the lease has ended
-        assert second.run_once().delivered == 2
+        assert second.run_once().delivered == EVENTS
 
-    assert statuses() == ["DELIVERED", "DELIVERED"]
+    assert statuses() == ["DELIVERED"] * EVENTS
     assert received_ids(pusher_server) == committed_ids() * 2  # at least once: twice here
     assert_each_event_received_as_written(pusher_server)
 
@@ -143,12 +147,12 @@ def test_a_receiver_that_accepts_then_times_out_gets_the_events_again(
         check_out()
         result = pusher_relay(slow, timeout=0.2).run_once()
         assert result.error is not None and "timed out" in result.error.lower()
-        wait_until(lambda: len(slow.events) == 2)  # it did arrive
-        assert statuses() == ["PENDING", "PENDING"]
+        wait_until(lambda: len(slow.events) == EVENTS)  # it did arrive
+        assert statuses() == ["PENDING"] * EVENTS
 
         slow.answers.set()
-        assert pusher_relay(slow).run_once().delivered == 2
-        assert statuses() == ["DELIVERED", "DELIVERED"]
+        assert pusher_relay(slow).run_once().delivered == EVENTS
+        assert statuses() == ["DELIVERED"] * EVENTS
         assert received_ids(slow) == committed_ids() * 2
         assert_each_event_received_as_written(slow)
     finally:
@@ -264,11 +268,10 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline_and_nothing_g
     assert (dripping.requests, dripping.finished_answers) == (1, 0)
     released = rows(OutboxEvent)
     assert [(row.status, row.claimed_by, row.attempts) for row in released] == [
-        ("PENDING", None, 1),
-        ("PENDING", None, 1),
-    ]
+        ("PENDING", None, 1)
+    ] * EVENTS
     # Released, so another relay takes them over at once, and they arrive once each.
-    assert pusher_relay(pusher_server, "relay-2").run_once().delivered == 2
+    assert pusher_relay(pusher_server, "relay-2").run_once().delivered == EVENTS
     assert received_ids(pusher_server) == committed_ids()
     assert_each_event_received_as_written(pusher_server)
 

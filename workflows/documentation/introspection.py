@@ -15,6 +15,8 @@ from workflows.machines.base import (
     NOT_AVAILABLE,
     ROLE_MAY_NOT,
     SUPERUSERS_ONLY,
+    Drive,
+    Follow,
     Refusal,
     TurnoverMachine,
     guard_names,
@@ -177,6 +179,14 @@ def _state_info(state: Any) -> StateInfo:
     )
 
 
+def _drive_label(drive: Drive | Follow | None) -> str | None:
+    if drive is None:
+        return None
+    if isinstance(drive, Follow):
+        return f"{drive.machine_name}: {drive.what}"
+    return f"{drive.machine.__name__}.{drive.event}"
+
+
 def _event_info(
     entry: RegisteredMachine, event: str, transitions: list[TransitionInfo]
 ) -> EventInfo:
@@ -191,7 +201,7 @@ def _event_info(
         fired_by=fired_by.who.value,
         services=fired_by.service_names,
         roles=None if roles is None else [role.value for role in roles],
-        drives=f"{drive.machine.__name__}.{drive.event}" if drive else None,
+        drives=_drive_label(drive),
         repeatable=event in machine.repeatable,
         transitions=own,
         refusals=_refusals(machine, event, own),

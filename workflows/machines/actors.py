@@ -19,6 +19,8 @@ FRONT_DESK = (Role.FRONT_DESK, Role.MANAGER)
 HOUSEKEEPING = (Role.HOUSEKEEPER, Role.SUPERVISOR, Role.MANAGER)
 SUPERVISION = (Role.SUPERVISOR, Role.MANAGER)
 SUPERUSERS_ONLY: tuple[Role, ...] = ()
+# Who may check a guest in before the booking's arrival date (the audit note says so).
+EARLY_CHECK_IN = (Role.MANAGER,)
 
 
 @dataclass(frozen=True)

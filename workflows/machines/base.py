@@ -9,7 +9,10 @@ transitions:
 - `who_may_fire`: which staff roles may fire each event (a superuser may fire every one);
   events missing there are only ever driven by another machine;
 - `drives`: the events of other machines an event fires after its own transition (a
-  booking's checkout checks its room out);
+  booking's checkout checks its room out): a `Drive` (one fixed event of one related row)
+  or a `Follow` (a method of the machine decides, e.g. a room's tasks follow the room). A
+  driven event never drives back to a row already in the chain of machines that led to it
+  (a task that starts its room's cleaning is not started again by the room);
 - `repeatable`: events that, repeated once done, change nothing and refuse nothing.
 `fire` applies all of it, in that one place.
 """
@@ -87,6 +90,34 @@ class Drive:
     event: str
 
 
+# Every machine class by name, so that two machines can drive each other without
+# importing each other (`Follow.machine_name`).
+MACHINE_CLASSES: dict[str, type["TurnoverMachine"]] = {}
+
+
+@dataclass(frozen=True)
+class Follow:
+    """After this machine's transition, its method `method(event)` fires what follows on
+    machines of class `machine_name` (with `fire_driven`), and may create their rows.
+    `what` says it in the docs (e.g. "the room's tasks follow")."""
+
+    machine_name: str
+    what: str
+    method: str
+
+    @property
+    def machine(self) -> type["TurnoverMachine"]:
+        return MACHINE_CLASSES[self.machine_name]
+
+    @property
+    def event(self) -> str:
+        return self.what
+
+
+# A machine's identity in a chain of driven events: (entity kind, row id).
+ChainLink = tuple[str, int | None]
+
+
 @dataclass
 class TransitionContext:
     """Everything a transition's guards, hooks and audit row need besides the row itself."""
@@ -124,16 +155,24 @@ class TurnoverMachine(TransitionRecorder, StateMachine):
     status_field: ClassVar[str]
     unavailable: ClassVar[dict[str, Refusal]] = {}
     who_may_fire: ClassVar[dict[str, tuple[Role, ...]]] = {}
-    drives: ClassVar[dict[str, Drive]] = {}
+    drives: ClassVar[dict[str, Drive | Follow]] = {}
     repeatable: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        MACHINE_CLASSES[cls.__name__] = cls
 
     def __init__(self, row: SQLModel, ctx: TransitionContext, **related: Any) -> None:
         self.ctx = ctx
         self.related = related
+        # The machines whose transitions drove this one's event (empty: fired by a caller).
+        self.chain: tuple[ChainLink, ...] = ()
         # Set by hooks that need the audit row to carry more (e.g. a deleted-rows snapshot).
         self.log_details: dict[str, Any] | None = None
         self.failed_guard: str | None = None
         # python-statemachine's model: the row, whose changes the recorder writes itself
+        if isinstance(row, BoundRow):  # another machine's `model`
+            row = row.row
         super().__init__(model=BoundRow(row, ctx.records), state_field=self.status_field)
 
     def _register_callbacks(self, listeners: list[object]) -> None:
@@ -170,14 +209,23 @@ class TurnoverMachine(TransitionRecorder, StateMachine):
 
     # --- firing ---------------------------------------------------------------------------
 
-    def fire(self, event: str, *, driven: bool = False, drive: bool = True) -> bool:
+    def fire(
+        self,
+        event: str,
+        *,
+        driven: bool = False,
+        drive: bool = True,
+        chain: tuple[ChainLink, ...] = (),
+    ) -> bool:
         """Send `event`, then (unless not `drive`) the events it drives. Returns False,
         writing nothing, when a repeatable event is repeated. Raises `TransitionRefused` with
         the rule's code when the caller may not fire it or the machine refuses it. `driven`:
-        fired by another machine's transition, whose caller's permission covers this one."""
+        fired by another machine's transition, whose caller's permission covers this one;
+        `chain`: the machines that drove it (they are not driven back)."""
         if event in self.repeatable and self.status == self.target_of(event):
             self.check_repeat(event)
             return False
+        self.chain = chain
         if not driven:
             self.check_permission(event)
         self.failed_guard = None
@@ -186,6 +234,9 @@ class TurnoverMachine(TransitionRecorder, StateMachine):
                 self.send(event)
             except TransitionNotAllowed:
                 raise self.refusal(event) from None
+            except BaseException:
+                self.model.stop_capturing()
+                raise
             if drive:
                 self.drive(event)
         return True
@@ -222,14 +273,33 @@ class TurnoverMachine(TransitionRecorder, StateMachine):
         message = refusal.message.replace("{role}", self.ctx.actor.role.value)
         raise Refusal(refusal.code, message).error(self, event)
 
+    @property
+    def is_driven(self) -> bool:
+        return bool(self.chain)
+
+    def link(self) -> ChainLink:
+        return (self.entity_kind, self.model.id)
+
     def drive(self, event: str) -> None:
         coupling = self.drives.get(event)
         if coupling is None:
             return
+        if isinstance(coupling, Follow):
+            getattr(self, coupling.method)(event)
+            return
         row = self.related[coupling.related_row]
-        coupling.machine(row, self.ctx, **{self.entity_kind: self.row}).fire(
-            coupling.event, driven=True
-        )
+        self.fire_driven(coupling.machine, row, coupling.event)
+
+    def fire_driven(
+        self, machine: type["TurnoverMachine"], row: SQLModel, event: str, **related: Any
+    ) -> bool:
+        """Fire `event` on `row`'s `machine` as driven by this transition; nothing (False)
+        when that row is already in the chain that led here."""
+        chain = (*self.chain, self.link())
+        if (machine.entity_kind, row.id) in chain:  # type: ignore[attr-defined]
+            return False
+        related = {self.entity_kind: self.row, **related}
+        return machine(row, self.ctx, **related).fire(event, driven=True, chain=chain)
 
     def enabled_event_names(self) -> list[str]:
         """Events the actor may fire here now: their transition exists, its guards pass

@@ -115,6 +115,47 @@ TRANSITION_NOT_ALLOWED = _code(
     "and the state (e.g. `Cannot start_cleaning room 101 while it is OCCUPIED`), or the event "
     "is unknown, or it is not fired directly on that machine",
 )
+TOO_EARLY = _code(
+    "TOO_EARLY",
+    409,
+    "The booking's arrival date has not come yet",
+    "checking in before the booking's arrival date (the hotel's local date); a manager or a "
+    "superuser may check in early, and the audit note says so",
+)
+ROOM_NOT_READY = _code(
+    "ROOM_NOT_READY",
+    409,
+    "The room is not ready for a guest",
+    "a room move or a bulk check-in to a room that is not `READY_FOR_GUEST`, or to the room "
+    "the booking already has",
+)
+ROOM_TAKEN = _code(
+    "ROOM_TAKEN",
+    409,
+    "The room is taken",
+    "bulk check-in naming a room another booking of the same request also names; auto-assign "
+    "finding no free `READY_FOR_GUEST` room",
+)
+UNDO_NOT_ALLOWED = _code(
+    "UNDO_NOT_ALLOWED",
+    409,
+    "This can no longer be undone",
+    "`revert_check_in` after the arrival day; `reinstate` once the room has moved on from "
+    "`CHECKOUT_DIRTY`, is held by another booking, or more than a day after the departure date",
+)
+PERIOD_CLASH = _code(
+    "PERIOD_CLASH",
+    409,
+    "The out-of-order period clashes with a booking or another period",
+    "scheduling or lengthening an out-of-order period over days a booking assigned to the "
+    "room stays (its departure day is free), or over another scheduled or active period",
+)
+PERIOD_NOT_FOUND = _code(
+    "PERIOD_NOT_FOUND",
+    404,
+    "Out-of-order period not found",
+    "the room has no out-of-order period with that id",
+)
 CONCURRENT_UPDATE = _code(
     "CONCURRENT_UPDATE",
     409,
@@ -148,6 +189,13 @@ TOO_MANY_ATTEMPTS = _code(
     429,
     "Too many failed sign-in attempts",
     "too many failed sign-ins from this address or for this username lately; see `Retry-After`",
+)
+CSRF_TOKEN_INVALID = _code(
+    "CSRF_TOKEN_INVALID",
+    403,
+    "This form has expired or did not come from Turnover's pages; reload the page and try again",
+    "a form or a state-changing request of the web pages without its session's CSRF token "
+    "(a page left open across a sign-out, or a post from another site)",
 )
 INVALID_SEED = _code(
     "INVALID_SEED", 422, "Invalid seed file", "`turnover seed` with a file it cannot load (CLI)"
@@ -220,6 +268,32 @@ GRAPHVIZ_NOT_INSTALLED = _code(
     "Graphviz is not installed on this server",
     "an SVG diagram was asked for and the server has no Graphviz `dot` (use `.mmd`)",
 )
+TASK_NOT_FOUND = _code(
+    "TASK_NOT_FOUND",
+    404,
+    "Housekeeping task not found",
+    "no housekeeping task with that id in the caller's hotel",
+)
+TASK_KIND_MISMATCH = _code(
+    "TASK_KIND_MISMATCH",
+    409,
+    "This event does not apply to this kind of task",
+    "`finish` on an inspection, `pass_inspection`/`fail_inspection` on a cleaning task, "
+    "`skip` on anything but a stayover, or `cancel` on a room's cleaning or inspection "
+    "(they end when the room moves on)",
+)
+REASON_REQUIRED = _code(
+    "REASON_REQUIRED",
+    422,
+    "A reason is required",
+    "`skip` of a housekeeping task without a `note` saying why",
+)
+NOT_HOUSEKEEPING_STAFF = _code(
+    "NOT_HOUSEKEEPING_STAFF",
+    409,
+    "Tasks go to housekeeping staff only",
+    "assigning a task to a member who is not an active housekeeper, supervisor or manager",
+)
 
 
 class DomainError(Exception):
@@ -244,6 +318,10 @@ class HotelNotFound(DomainError):
     code = HOTEL_NOT_FOUND.name
 
 
+class PeriodNotFound(DomainError):
+    code = PERIOD_NOT_FOUND.name
+
+
 class TransitionRefused(DomainError):
     """A machine refused an event: not available in this state, or a guard said no.
 
@@ -260,3 +338,7 @@ class ConcurrentTransition(DomainError):
 
 class InvalidSeed(DomainError):
     code = INVALID_SEED.name
+
+
+class TaskNotFound(DomainError):
+    code = TASK_NOT_FOUND.name

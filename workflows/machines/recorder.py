@@ -20,7 +20,7 @@ from workflows.machines.errors import ConcurrentTransition
 from workflows.machines.realtime_events import hotel_channel
 
 if TYPE_CHECKING:
-    from workflows.machines.base import TurnoverMachine
+    from workflows.machines.base import TransitionContext, TurnoverMachine
 
 
 class TransitionRecorder:
@@ -30,6 +30,8 @@ class TransitionRecorder:
     def before_transition(self: "TurnoverMachine", event: str, source: Any, target: Any) -> None:
         """Claims the new state with a compare-and-set before any other hook runs."""
         _compare_and_set(self, str(event), source.value, target.value)
+        self.ctx.records.claimed = True
+        self.model.capture()
 
     def after_transition(self: "TurnoverMachine", event: str, source: Any, target: Any) -> None:
         """Writes what the hooks changed on the row, then records the TransitionLog row and
@@ -37,35 +39,63 @@ class TransitionRecorder:
         ctx = self.ctx
         self.model.write_changes(ctx.session, written=self.status_field)
         name, old, new = str(event), source.value, target.value
-        ctx.records.add(audit_row(self, name, old, new), outbox_row(self, name, old, new))
-        if ctx.records.depth == 0:  # fired outside `fire` (e.g. `send`): write it now
-            ctx.records.write(ctx.session)
+        # (written when the outermost `fire` ends; at once when fired with a bare `send`)
+        ctx.records.record(
+            ctx.session, audit_row(self, name, old, new), outbox_row(self, name, old, new)
+        )
 
 
 def audit_row(machine: "TurnoverMachine", event: str, old: str, new: str) -> dict[str, Any]:
     """The TransitionLog row's columns."""
-    ctx = machine.ctx
-    return {
-        "hotel_id": ctx.hotel.id,
-        "entity_kind": machine.entity_kind,
-        "entity_id": machine.model.id,
-        "entity_ref": machine.entity_ref(),
-        "event": event,
-        "from_state": old,
-        "to_state": new,
-        "actor": ctx.actor.username,
-        "actor_id": ctx.actor.staff_id,
-        "source": ctx.source,
-        "note": ctx.note,
-        "details": machine.log_details,
-        "created_at": ctx.now,
-    }
+    return log_row(
+        machine.ctx,
+        entity_kind=machine.entity_kind,
+        entity_id=machine.model.id,
+        entity_ref=machine.entity_ref(),
+        event=event,
+        from_state=old,
+        to_state=new,
+        details=machine.log_details,
+    )
 
 
 def outbox_row(machine: "TurnoverMachine", event: str, old: str, new: str) -> dict[str, Any]:
     """The OutboxEvent row's columns: the realtime event of the transition."""
-    ctx = machine.ctx
     name, payload = machine.realtime_event(event, old, new)
+    return event_row(machine.ctx, name, payload)
+
+
+def log_row(
+    ctx: "TransitionContext",
+    *,
+    entity_kind: str,
+    entity_id: int | None,
+    entity_ref: str,
+    event: str,
+    from_state: str,
+    to_state: str,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A TransitionLog row's columns (for `TransitionContext.records`): who, when, why."""
+    return {
+        "hotel_id": ctx.hotel.id,
+        "entity_kind": entity_kind,
+        "entity_id": entity_id,
+        "entity_ref": entity_ref,
+        "event": event,
+        "from_state": from_state,
+        "to_state": to_state,
+        "actor": ctx.actor.username,
+        "actor_id": ctx.actor.staff_id,
+        "source": ctx.source,
+        "note": ctx.note,
+        "details": details,
+        "created_at": ctx.now,
+    }
+
+
+def event_row(ctx: "TransitionContext", name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """An OutboxEvent row's columns (for `TransitionContext.records`), on the hotel's channel."""
     return {
         "hotel_id": ctx.hotel.id,
         "channel": hotel_channel(ctx.hotel.slug),

@@ -15,9 +15,10 @@ from storage.models import (
 )
 from storage.timestamps import iso_z
 from workflows.machines.actors import FRONT_DESK, HOUSEKEEPING, SUPERUSERS_ONLY, SUPERVISION, Role
-from workflows.machines.base import Refusal, TurnoverMachine, guard
+from workflows.machines.base import Drive, Follow, Refusal, TurnoverMachine, guard
 from workflows.machines.errors import PERMISSION_DENIED, TRANSITION_NOT_ALLOWED, TransitionRefused
 from workflows.machines.guest_notifications import checkout_notification, notifications_enabled
+from workflows.machines.housekeeping_task import ROOM_EVENTS_TASKS_FOLLOW, follow_room
 from workflows.machines.realtime_events import ROOM_STATUS_CHANGED, room_status_changed
 
 CHECKOUT_HOOKS = [
@@ -73,6 +74,14 @@ class RoomTurnover(TurnoverMachine):
         ready_for_guest, checkout_dirty, cleaning_in_progress, cleaned_uninspected
     )
     return_to_service = out_of_order.to(checkout_dirty)
+    # Undo at the front desk, driven by the booking's events of the same name: a check-in
+    # pressed on the wrong booking, a checkout pressed on the wrong one.
+    revert_check_in = occupied.to(
+        ready_for_guest, cond=["driven_by_booking"], on=["mark_vacant", "clear_fcm_token"]
+    )
+    reinstate = checkout_dirty.to(
+        occupied, cond=["driven_by_booking"], on=["mark_occupied", "append_turnover_note"]
+    )
     force_checkout = checkout_dirty.from_(
         ready_for_guest,
         occupied,
@@ -94,6 +103,12 @@ class RoomTurnover(TurnoverMachine):
         "return_to_service": SUPERVISION,
         "force_checkout": SUPERUSERS_ONLY,
     }
+    # The room's housekeeping tasks follow it (`housekeeping_task.follow_room`): a checkout
+    # opens the departure cleaning, a finished cleaning the inspection, and so on.
+    drives: ClassVar[dict[str, Drive | Follow]] = {
+        event: Follow("HousekeepingTaskLifecycle", "the room's housekeeping tasks", "tasks_follow")
+        for event in ROOM_EVENTS_TASKS_FOLLOW
+    }
     # Events staff name on a room (its transitions endpoint); the others are fired by the
     # booking's check-in and checkout, and by destructive bulk checkout.
     directly: ClassVar[tuple[str, ...]] = (
@@ -108,10 +123,19 @@ class RoomTurnover(TurnoverMachine):
         "check_in": "Cannot check_in {entity} directly: check_in the booking instead",
         "check_out": "Cannot check_out {entity} directly: check_out the booking instead",
         "force_checkout": "Cannot force_checkout {entity} here: use destructive bulk checkout",
+        "revert_check_in": "Cannot revert_check_in {entity} directly: revert the booking's",
+        "reinstate": "Cannot reinstate {entity} directly: reinstate the booking instead",
     }
     realtime_events: ClassVar[dict[str, str]] = {
         event: ROOM_STATUS_CHANGED
-        for event in (*directly, "check_in", "check_out", "force_checkout")
+        for event in (
+            *directly,
+            "check_in",
+            "check_out",
+            "force_checkout",
+            "revert_check_in",
+            "reinstate",
+        )
     }
     GHOST_ROOM_NOTE = "ghost room: occupied with no in-house booking"
 
@@ -160,6 +184,9 @@ class RoomTurnover(TurnoverMachine):
             return None
         return f"Room {self.model.room_number} is already CHECKOUT_DIRTY with no guest records"
 
+    def tasks_follow(self, event: str) -> None:
+        follow_room(self, event)
+
     # --- guards ---------------------------------------------------------------------------
 
     @guard(
@@ -167,6 +194,19 @@ class RoomTurnover(TurnoverMachine):
     )
     def actor_is_superuser(self) -> bool:
         return self.ctx.actor.is_superuser
+
+    @guard(
+        revert_check_in=Refusal(
+            TRANSITION_NOT_ALLOWED,
+            "Cannot revert_check_in {entity} on its own: revert its booking's",
+        ),
+        reinstate=Refusal(
+            TRANSITION_NOT_ALLOWED, "Cannot reinstate {entity} on its own: reinstate its booking"
+        ),
+    )
+    def driven_by_booking(self) -> bool:
+        """The undo events move a room only with its booking (never listed on a room)."""
+        return "booking" in self.related
 
     # --- hooks ----------------------------------------------------------------------------
 

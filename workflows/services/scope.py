@@ -10,6 +10,7 @@ booking and its room in one query).
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -57,8 +58,14 @@ class HotelScope:
         self._hotel = hotel
         return booking, room
 
-    def context(self, actor: Actor, source: str, note: str | None = None) -> TransitionContext:
-        return TransitionContext(self.session, self.hotel, actor, source, note=note)
+    def context(
+        self, actor: Actor, source: str, note: str | None = None, now: datetime | None = None
+    ) -> TransitionContext:
+        """`now`: the caller's clock (tests pass one); unset, the wall clock."""
+        ctx = TransitionContext(self.session, self.hotel, actor, source, note=note)
+        if now is not None:
+            ctx.now = now
+        return ctx
 
 
 @contextmanager

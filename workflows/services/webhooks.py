@@ -24,6 +24,7 @@ from workers.webhooks.fanout import EVERY_EVENT, subscribed
 from workers.webhooks.url_safety import UnsafeUrl, check_url
 from workflows.machines.booking_lifecycle import BookingLifecycle
 from workflows.machines.errors import DomainError
+from workflows.machines.out_of_order_period import OutOfOrderPeriodMachine
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.lookups import load_hotel
 from workflows.services.queries import Page
@@ -39,6 +40,7 @@ EVENT_TYPES = tuple(
         {
             *BookingLifecycle.realtime_events.values(),
             *RoomTurnover.realtime_events.values(),
+            *OutOfOrderPeriodMachine.realtime_events.values(),
             WEBHOOK_ENDPOINT_DISABLED,
         }
     )

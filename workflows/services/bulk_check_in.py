@@ -1,0 +1,253 @@
+"""Bulk check-in: a coach party at once. The complement of bulk checkout.
+
+Each booking goes through `check_in_booking`, the single endpoint's service, in its own
+savepoint of the request's one transaction: one booking's refusal is reported in `errors`
+and undoes nothing else. With `auto_assign`, a booking that names no room and has none
+gets a READY_FOR_GUEST room of the hotel, lowest floor first, then lowest number, never
+one another booking of the request names or holds, one held by another booking arriving
+today, nor one scheduled out of order during the stay.
+
+Two bulk check-ins at once never give one room to two bookings: the room's check-in is a
+compare-and-set (READY_FOR_GUEST -> OCCUPIED), and auto-assign picks its room with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL, so a room another transaction is giving away is
+passed over instead of waited for (SQLite runs one writer at a time).
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import Booking, Hotel, OutOfOrderPeriod, Room
+from storage.timestamps import utc_now
+from storage.unit_of_work import UnitOfWork
+from workflows.machines.actors import Actor
+from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.errors import (
+    BOOKING_NOT_FOUND,
+    CHECKIN_FAILED,
+    CONCURRENT_UPDATE,
+    ROOM_TAKEN,
+    DomainError,
+)
+from workflows.machines.hotel_day import hotel_today
+from workflows.machines.out_of_order_period import LIVE_PERIOD_STATUSES
+from workflows.machines.room_turnover import RoomTurnover
+from workflows.services.check_in import check_in_booking
+from workflows.services.checkout import BookingRef
+from workflows.services.retries import retry_on_conflict
+from workflows.services.scope import hotel_scope
+
+# How many free rooms auto-assign tries for one booking before giving up (each try that
+# fails found a room taken between the choice and the check-in).
+AUTO_ASSIGN_TRIES = 5
+# Refusals that mean the chosen room went to someone else: auto-assign tries the next one.
+ROOM_GONE = {CHECKIN_FAILED.name, CONCURRENT_UPDATE.name}
+
+
+@dataclass(frozen=True)
+class CheckInRequestItem:
+    booking_id: str
+    room_number: int | None = None
+
+
+@dataclass
+class BookingError:
+    booking_id: str
+    code: str
+    message: str
+
+
+@dataclass
+class BookingSkipped:
+    booking_id: str
+    reason: str
+
+
+@dataclass
+class AssignedRoom:
+    booking_id: str
+    room_number: int
+    auto_assigned: bool
+
+
+@dataclass
+class BulkCheckInResult:
+    """Every booking id asked for is in exactly one of: `checked_in_bookings` (with its
+    room in `assigned_rooms`), `skipped` (already in house) or `errors`."""
+
+    hotel_slug: str
+    bookings_processed: int
+    checked_in_bookings: list[str] = field(default_factory=list)
+    assigned_rooms: list[AssignedRoom] = field(default_factory=list)
+    skipped: list[BookingSkipped] = field(default_factory=list)
+    errors: list[BookingError] = field(default_factory=list)
+
+
+@retry_on_conflict  # a deadlock between two requests' named rooms runs the request again
+def bulk_check_in(
+    *,
+    hotel_slug: str,
+    bookings: list[CheckInRequestItem],
+    performed_by: Actor,
+    auto_assign: bool = False,
+    source: str = "bulk_check_in",
+    now: datetime | None = None,
+    uow: UnitOfWork | None = None,
+) -> BulkCheckInResult:
+    now = now or utc_now()
+    first_mention: dict[str, CheckInRequestItem] = {}
+    for item in bookings:
+        first_mention.setdefault(item.booking_id, item)  # each booking once, in the order given
+    wanted = list(first_mention.values())
+    result = BulkCheckInResult(hotel_slug, len(wanted))
+    with hotel_scope(hotel_slug, uow) as scope:
+        job = _Job(scope.uow, scope.hotel, performed_by, source, now, auto_assign)
+        job.load(wanted)
+        for item in wanted:
+            job.check_in(item, result)
+    return result
+
+
+@dataclass
+class _Job:
+    uow: UnitOfWork
+    hotel: Hotel
+    actor: Actor
+    source: str
+    now: datetime
+    auto_assign: bool
+    records: dict[str, Booking] = field(default_factory=dict)
+    # Rooms (by id) auto-assign must not give: named or held by the request, or held by
+    # another booking arriving today.
+    reserved: set[int] = field(default_factory=set)
+    named_twice: set[int] = field(default_factory=set)
+    named_seen: set[int] = field(default_factory=set)
+
+    @property
+    def session(self) -> Session:
+        return self.uow.session
+
+    def load(self, items: list[CheckInRequestItem]) -> None:
+        ids = [item.booking_id for item in items]
+        query = select(Booking).where(
+            Booking.hotel_id == self.hotel.id, col(Booking.booking_id).in_(ids)
+        )
+        self.records = {b.booking_id: b for b in self.session.exec(query)}
+        named = Counter(item.room_number for item in items if item.room_number is not None)
+        self.named_twice = {number for number, count in named.items() if count > 1}
+        self.reserved = self._rooms_held_today() | self._room_ids(list(named))
+        self.reserved |= {b.assigned_room_id for b in self.records.values() if b.assigned_room_id}
+
+    def check_in(self, item: CheckInRequestItem, result: BulkCheckInResult) -> None:
+        if item.booking_id not in self.records:
+            result.errors.append(
+                BookingError(item.booking_id, BOOKING_NOT_FOUND.name, "Booking not found")
+            )
+            return
+        if item.room_number in self.named_twice:
+            if item.room_number in self.named_seen:
+                message = f"Room {item.room_number} is named by another booking of this request"
+                result.errors.append(BookingError(item.booking_id, ROOM_TAKEN.name, message))
+                return
+            self.named_seen.add(item.room_number)  # type: ignore[arg-type]
+        record = self.records[item.booking_id]
+        if record.status == BookingLifecycle.checked_in.value:
+            result.skipped.append(BookingSkipped(item.booking_id, "already checked in"))
+            return
+        try:
+            room_number, auto = self._check_in(item, record)
+        except DomainError as error:
+            if self._checked_in_meanwhile(record):  # by another request, at the same moment
+                result.skipped.append(BookingSkipped(item.booking_id, "already checked in"))
+            else:
+                result.errors.append(BookingError(item.booking_id, error.code, error.message))
+            return
+        result.checked_in_bookings.append(item.booking_id)
+        result.assigned_rooms.append(AssignedRoom(item.booking_id, room_number, auto))
+
+    def _check_in(self, item: CheckInRequestItem, record: Booking) -> tuple[int, bool]:
+        """Through the single endpoint's service, in a savepoint of this transaction."""
+        ref = BookingRef(self.hotel.slug, item.booking_id)
+        if (
+            item.room_number is not None
+            or record.assigned_room_id is not None
+            or not self.auto_assign
+        ):
+            outcome = self._service(ref, item.room_number)
+            assert outcome.room is not None
+            return outcome.room.room_number, False
+        return self._auto_assigned(ref, record), True
+
+    def _auto_assigned(self, ref: BookingRef, record: Booking) -> int:
+        for _ in range(AUTO_ASSIGN_TRIES):
+            room = self._free_room(record)
+            if room is None:
+                break
+            self.reserved.add(room.id)  # type: ignore[arg-type]
+            try:
+                self._service(ref, room.room_number)
+            except DomainError as error:
+                if error.code not in ROOM_GONE or self._checked_in_meanwhile_by_ref(ref):
+                    raise
+                continue  # taken meanwhile: the next free room
+            return room.room_number
+        raise DomainError("No free READY_FOR_GUEST room to assign", code=ROOM_TAKEN)
+
+    def _checked_in_meanwhile_by_ref(self, ref: BookingRef) -> bool:
+        return self._checked_in_meanwhile(self.records[ref.booking_id])
+
+    def _checked_in_meanwhile(self, record: Booking) -> bool:
+        query = select(Booking.status).where(Booking.id == record.id)
+        return self.session.exec(query).one() == BookingLifecycle.checked_in.value
+
+    def _service(self, ref: BookingRef, room_number: int | None):  # type: ignore[no-untyped-def]
+        return check_in_booking(
+            booking=ref,
+            performed_by=self.actor,
+            room_number=room_number,
+            source=self.source,
+            now=self.now,
+            uow=self.uow,
+        )
+
+    def _free_room(self, record: Booking) -> Room | None:
+        """The lowest-floor, lowest-numbered READY_FOR_GUEST room auto-assign may give,
+        none scheduled out of order during the booking's stay, skipping rooms another
+        transaction has locked (PostgreSQL)."""
+        floor = func.coalesce(Room.floor, Room.room_number / 100)
+        out_of_order = select(OutOfOrderPeriod.room_id).where(
+            col(OutOfOrderPeriod.status).in_(LIVE_PERIOD_STATUSES),
+            OutOfOrderPeriod.starts_on < record.departure_date,
+            OutOfOrderPeriod.ends_on >= record.arrival_date,
+        )
+        query = select(Room).where(
+            Room.hotel_id == self.hotel.id,
+            Room.room_status == RoomTurnover.ready_for_guest.value,
+            col(Room.id).not_in(out_of_order),
+        )
+        if self.reserved:
+            query = query.where(col(Room.id).not_in(self.reserved))
+        query = query.order_by(floor, col(Room.room_number)).limit(1)
+        return self.session.exec(query.with_for_update(skip_locked=True)).first()
+
+    def _rooms_held_today(self) -> set[int]:
+        """Rooms assigned to CONFIRMED bookings arriving today (or overdue)."""
+        today = hotel_today(self.hotel, self.now)
+        query = select(Booking.assigned_room_id).where(
+            Booking.hotel_id == self.hotel.id,
+            Booking.status == BookingLifecycle.confirmed.value,
+            Booking.arrival_date <= today,
+            col(Booking.assigned_room_id).is_not(None),
+        )
+        return {room_id for room_id in self.session.exec(query) if room_id is not None}
+
+    def _room_ids(self, numbers: list[int | None]) -> set[int]:
+        if not numbers:
+            return set()
+        query = select(Room.id).where(
+            Room.hotel_id == self.hotel.id, col(Room.room_number).in_(numbers)
+        )
+        return {room_id for room_id in self.session.exec(query) if room_id is not None}
