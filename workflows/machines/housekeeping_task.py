@@ -16,7 +16,7 @@ A driven event never drives back to the row that drove it (`TurnoverMachine.fire
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, literal
 from sqlmodel import col, select
 from statemachine import State
 
@@ -299,9 +299,7 @@ def open_task(
         created_at=ctx.now,
         notes="",
     )
-    table = HousekeepingTask.__table__  # type: ignore[attr-defined]
-    values = task.model_dump(exclude={"id"})
-    task.id = ctx.execute_bulk(insert(table).values(values).returning(table.c.id)).scalar_one()
+    task.id = ctx.execute_bulk(_INSERT_TASK, task.model_dump(exclude={"id"})).scalar_one()
     record_created(ctx, task, room)
     return task
 
@@ -367,16 +365,21 @@ def active_tasks(ctx: TransitionContext, room: Room) -> list[HousekeepingTask]:
     status change is written at once (compare-and-set) and every task inserted at once, so
     the query needs no flush of the session's pending rows first (they go out batched at
     commit); tasks this session holds keep their pending changes (a finish time)."""
-    query = (
-        select(HousekeepingTask)
-        .where(
-            HousekeepingTask.room_id == room.id,
-            col(HousekeepingTask.status).in_(ACTIVE_TASK_STATUSES),
-        )
-        .order_by(col(HousekeepingTask.id))
-    )
     with ctx.session.no_autoflush:
-        return list(ctx.session.exec(query))
+        return list(ctx.session.exec(_ACTIVE_TASKS, params={"room_id": room.id}))
+
+
+# Built once, with bound parameters (building a statement costs more than running it).
+_TASKS = HousekeepingTask.__table__  # type: ignore[attr-defined]
+_INSERT_TASK = insert(_TASKS).returning(_TASKS.c.id)
+_ACTIVE_TASKS = (
+    select(HousekeepingTask)
+    .where(
+        HousekeepingTask.room_id == bindparam("room_id"),
+        col(HousekeepingTask.status).in_([literal(s) for s in ACTIVE_TASK_STATUSES]),
+    )
+    .order_by(col(HousekeepingTask.id))
+)
 
 
 # --- the room's tasks follow the room ---------------------------------------------------------
