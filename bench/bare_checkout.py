@@ -1,8 +1,9 @@
 """The baseline of the engine-overhead scenario: a checkout written by hand with SQLAlchemy
 Core, no machines. Same reads, same guards, same writes (compare-and-set on both rows, the
-hooks' updates and deletes, one audit row and one outbox row per state change), one
-transaction. What it lacks is everything the engine adds: machines, the ORM session,
-listeners, the retry decorator."""
+hooks' updates and deletes, one audit row and one outbox row per state change; the room's
+tasks following it: its active tasks read, the departure task inserted with its audit row
+and `task-created` event), one transaction. What it lacks is everything the engine adds:
+machines, the ORM session, listeners, the retry decorator."""
 
 from sqlalchemy import Engine, delete, insert, select, update
 
@@ -14,19 +15,29 @@ from storage.models import (
     Guest,
     GuestChatSession,
     Hotel,
+    HousekeepingTask,
     OutboxEvent,
     Room,
     RoomServiceOrder,
     TransitionLog,
 )
 from storage.timestamps import iso_z, utc_now
-from workflows.machines.realtime_events import booking_event, hotel_channel, room_status_changed
+from workflows.machines.hotel_day import hotel_today
+from workflows.machines.realtime_events import (
+    booking_event,
+    hotel_channel,
+    room_flags,
+    room_status_changed,
+    task_event,
+)
 
 HOTEL = Hotel.__table__  # type: ignore[attr-defined]
 BOOKING = Booking.__table__  # type: ignore[attr-defined]
 ROOM = Room.__table__  # type: ignore[attr-defined]
 GUEST = Guest.__table__  # type: ignore[attr-defined]
 LOG = TransitionLog.__table__  # type: ignore[attr-defined]
+TASK = HousekeepingTask.__table__  # type: ignore[attr-defined]
+ACTIVE_TASK_STATUSES = ("OPEN", "IN_PROGRESS", "PAUSED")
 OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
 
 
@@ -70,6 +81,18 @@ def bare_checkout(engine: Engine, hotel_slug: str, booking_ref: str, username: s
                 orders.c.room_id == room.id, orders.c.status.in_(OPEN_ORDER_STATUSES)
             )
         )
+        db.execute(
+            select(TASK).where(TASK.c.room_id == room.id, TASK.c.status.in_(ACTIVE_TASK_STATUSES))
+        ).all()
+        service_date = hotel_today(hotel, now)
+        task_id = db.execute(
+            insert(TASK)
+            .values(
+                hotel_id=hotel.id, room_id=room.id, kind="DEPARTURE", service_date=service_date,
+                status="OPEN", credits=1.0, created_at=now, notes="",
+            )
+            .returning(TASK.c.id)
+        ).scalar_one()  # fmt: skip
         common = {"hotel_id": hotel.id, "actor": username, "source": source, "created_at": now}
         db.execute(
             insert(LOG),
@@ -80,6 +103,9 @@ def bare_checkout(engine: Engine, hotel_slug: str, booking_ref: str, username: s
                 {**common, "entity_kind": "room", "entity_id": room.id,
                  "entity_ref": str(room.room_number), "event": "check_out",
                  "from_state": "OCCUPIED", "to_state": "CHECKOUT_DIRTY", "note": note},
+                {**common, "entity_kind": "task", "entity_id": task_id,
+                 "entity_ref": f"{room.room_number}/DEPARTURE/{service_date.isoformat()}",
+                 "event": "create", "from_state": "", "to_state": "OPEN", "note": note},
             ],
         )  # fmt: skip
         channel = hotel_channel(hotel.slug)
@@ -90,6 +116,11 @@ def bare_checkout(engine: Engine, hotel_slug: str, booking_ref: str, username: s
         booking_payload = booking_event(
             booking_id=booking_ref, room_number=room.room_number, at=now
         )
+        task_payload = task_event(
+            task_id=task_id, room_number=room.room_number, kind="DEPARTURE",
+            service_date=service_date.isoformat(), status="OPEN", assignee=None,
+            flags=room_flags(room), at=now,
+        )  # fmt: skip
         db.execute(
             insert(OUTBOX),
             [
@@ -97,6 +128,8 @@ def bare_checkout(engine: Engine, hotel_slug: str, booking_ref: str, username: s
                  "payload": booking_payload, "status": "PENDING", "attempts": 0, "created_at": now},
                 {"hotel_id": hotel.id, "channel": channel, "event_name": "room-status-changed",
                  "payload": room_payload, "status": "PENDING", "attempts": 0, "created_at": now},
+                {"hotel_id": hotel.id, "channel": channel, "event_name": "task-created",
+                 "payload": task_payload, "status": "PENDING", "attempts": 0, "created_at": now},
             ],
         )  # fmt: skip
 

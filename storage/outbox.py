@@ -8,14 +8,20 @@ that could still commit it has ended (`CommittedHorizon`), however long that tak
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import event, func, text, update
+from sqlalchemy import Table, event, func, insert, text, update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxEvent
 from storage.timestamps import utc_now
 
 PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
+_OUTBOX_TABLE: Table = OutboxEvent.__table__  # type: ignore[attr-defined]
+_INSERT_EVENTS = insert(_OUTBOX_TABLE)
+_INSERT_EVENTS_OF_THIS_TRANSACTION = insert(_OUTBOX_TABLE).values(
+    transaction_id=text("pg_current_xact_id()::text::bigint")
+)
 
 # Serializes claims on PostgreSQL (an arbitrary constant: "turnover outbox claim").
 _CLAIM_LOCK_KEY = 0x7475726E6F7672
@@ -54,6 +60,27 @@ def _transaction_id(session: Session) -> int:
     transaction_id = int(session.connection().execute(query).scalar_one())
     session.info[_TRANSACTION_ID] = (root, transaction_id)
     return transaction_id
+
+
+def insert_events(
+    session: Session, events: list[dict[str, Any]], *, transaction_has_written: bool = False
+) -> None:
+    """Insert outbox rows given as column values (one INSERT for all), in the order given,
+    as the ORM's flush would: noted as new work for the consumers and, on PostgreSQL,
+    stamped with the transaction's id, which it must have before the rows take ids from
+    the sequence. `transaction_has_written`: the transaction has changed a row already, so
+    it has its id, and the INSERT reads it itself (no query first)."""
+    if not events:
+        return
+    session.info[_NEW_WORK] = True
+    if not _is_postgres(session):
+        session.connection().execute(_INSERT_EVENTS, events)
+    elif transaction_has_written:
+        session.connection().execute(_INSERT_EVENTS_OF_THIS_TRANSACTION, events)
+    else:
+        transaction_id = _transaction_id(session)
+        events = [{**event, "transaction_id": transaction_id} for event in events]
+        session.connection().execute(_INSERT_EVENTS, events)
 
 
 def take_new_work(session: Session) -> bool:
@@ -276,7 +303,8 @@ class CommittedHorizon:
 
     Why that is enough: ids come from a sequence, so the hole's id was taken before the
     visible higher one, i.e. before the read that saw the hole; and a transaction has its
-    transaction id before it takes an outbox id (`_transaction_id`). So a transaction that
+    transaction id before it takes an outbox id (`_transaction_id`, or the rows it changed
+    before its INSERT: `insert_events`). So a transaction that
     can still fill the hole was running, with an id below the xmax noted, when it was seen.
     """
 

@@ -49,17 +49,17 @@ def test_both_read_before_either_writes_on_postgres(postgres_database: str, monk
     (SQLite cannot interleave so: writers queue at BEGIN IMMEDIATE.)"""
     seed(small_hotel())
     both_loaded = threading.Barrier(2, timeout=60)
-    real_load = scope_module.load_assigned_room
+    real_load = scope_module.load_booking_with_room
     first_attempts = threading.local()
 
-    def load_then_wait(session, booking):
-        room = real_load(session, booking)
+    def load_then_wait(session, hotel_slug, booking_id):
+        loaded = real_load(session, hotel_slug, booking_id)
         if not getattr(first_attempts, "done", False):
             first_attempts.done = True
             both_loaded.wait()
-        return room
+        return loaded
 
-    monkeypatch.setattr(scope_module, "load_assigned_room", load_then_wait)
+    monkeypatch.setattr(scope_module, "load_booking_with_room", load_then_wait)
     assert_exactly_one_checkout(race(2))
 
 

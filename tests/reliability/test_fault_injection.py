@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import event
 
 import workflows.machines.recorder as transition_recorder
-from storage.models import OutboxEvent, Room
+from storage.database import get_engine
+from storage.models import Room
 from tests.conftest import ANNA, HOTEL, log, outbox, rows, snapshot
 from tests.reliability.operations import OPERATIONS, room_ids
 from workflows.machines.base import TurnoverMachine, hook_names
@@ -100,7 +101,8 @@ def test_failing_hook_leaves_everything_as_it_was(
 
 @contextmanager
 def failing_outbox_writes(nth: int, *, at: str) -> Iterator[list[int]]:
-    """Fail the `nth` outbox write: when the row is built ("build") or inserted ("insert")."""
+    """Fail the `nth` outbox write: when the row is built ("build") or inserted ("insert":
+    the INSERT statement carrying it fails)."""
     writes: list[int] = []
 
     def count_and_maybe_fail() -> None:
@@ -109,25 +111,30 @@ def failing_outbox_writes(nth: int, *, at: str) -> Iterator[list[int]]:
             raise InjectedFault(f"outbox write {nth} failed")
 
     if at == "build":
-        real = transition_recorder.OutboxEvent
+        real = transition_recorder.outbox_row
 
-        def build(**fields: Any) -> OutboxEvent:
+        def build(*args: Any) -> dict[str, Any]:
             count_and_maybe_fail()
-            return real(**fields)
+            return real(*args)
 
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(transition_recorder, "OutboxEvent", build)
+            patch.setattr(transition_recorder, "outbox_row", build)
             yield writes
         return
 
-    def before_insert(*_: Any) -> None:
-        count_and_maybe_fail()
+    def before_execute(
+        _conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, many: bool
+    ) -> None:
+        if statement.startswith("INSERT INTO outboxevent"):
+            for _ in params if many else [params]:
+                count_and_maybe_fail()
 
-    event.listen(OutboxEvent, "before_insert", before_insert)
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", before_execute)
     try:
         yield writes
     finally:
-        event.remove(OutboxEvent, "before_insert", before_insert)
+        event.remove(engine, "before_cursor_execute", before_execute)
 
 
 OUTBOX_CASES = [

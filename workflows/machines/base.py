@@ -29,6 +29,8 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from storage.models import Hotel
 from storage.timestamps import utc_now
+from storage.transition_writes import BoundRow, PendingRecords
+from workflows.machines import shared_callbacks
 from workflows.machines.actors import Actor, Role
 from workflows.machines.errors import (
     PERMISSION_DENIED,
@@ -126,15 +128,22 @@ class TransitionContext:
     source: str
     note: str | None = None
     now: datetime = field(default_factory=utc_now)
+    # The audit and outbox rows of the transitions fired, until the outermost `fire` writes
+    # them (a bulk checkout shares one between its rooms, to write them all at once).
+    records: PendingRecords = field(default_factory=PendingRecords)
 
-    def execute_bulk(self, statement: Any) -> Any:
-        """Run a set-based UPDATE/DELETE from a hook. The session's loaded rows are not
+    def execute_bulk(self, statement: Any, params: dict[str, Any] | None = None) -> Any:
+        """Run a set-based UPDATE/DELETE from a hook, as a Core statement on the session's
+        connection (in its transaction and savepoint). The session's loaded rows are not
         synchronised: hooks never re-read what they wrote, and syncing walks every row the
         session holds, which makes a 1,000-room bulk checkout quadratic. Nor is the session
-        flushed first: no such statement depends on a pending row, and the audit and
-        outbox rows then go out together at the next flush, one batched INSERT per table."""
-        with self.session.no_autoflush:
-            return self.session.execute(statement, execution_options={"synchronize_session": False})
+        flushed first: no such statement depends on a row the ORM has not written."""
+        return self.session.connection().execute(statement, params)
+
+    def write(self, statement: Any, params: dict[str, Any]) -> None:
+        """`execute_bulk` for a write nothing in the transaction reads back: a bulk
+        checkout runs each such statement once for all its rooms (see `PendingRecords`)."""
+        self.records.execute(self.session, statement, params)
 
 
 class TurnoverMachine(TransitionRecorder, StateMachine):
@@ -161,9 +170,28 @@ class TurnoverMachine(TransitionRecorder, StateMachine):
         # Set by hooks that need the audit row to carry more (e.g. a deleted-rows snapshot).
         self.log_details: dict[str, Any] | None = None
         self.failed_guard: str | None = None
-        super().__init__(model=row, state_field=self.status_field)
+        # python-statemachine's model: the row, whose changes the recorder writes itself
+        if isinstance(row, BoundRow):  # another machine's `model`
+            row = row.row
+        super().__init__(model=BoundRow(row, ctx.records), state_field=self.status_field)
+
+    def _register_callbacks(self, listeners: list[object]) -> None:
+        """python-statemachine's per-machine callback resolution, done once per machine
+        class and model class and then shared (see `shared_callbacks`)."""
+        shared = None if listeners else shared_callbacks.shared_registry(self)
+        if shared is None:
+            super()._register_callbacks(listeners)
+            if not listeners and not shared_callbacks.is_known(self):
+                shared_callbacks.remember(self)
+            return
+        self._callbacks = shared
 
     # --- what the recorder and the messages need to know about the row --------------------
+
+    @property
+    def row(self) -> SQLModel:
+        """The database row the machine is bound to (`model` reads and writes through it)."""
+        return self.model.row
 
     @property
     def status(self) -> str:
@@ -201,12 +229,16 @@ class TurnoverMachine(TransitionRecorder, StateMachine):
         if not driven:
             self.check_permission(event)
         self.failed_guard = None
-        try:
-            self.send(event)
-        except TransitionNotAllowed:
-            raise self.refusal(event) from None
-        if drive:
-            self.drive(event)
+        with self.ctx.records.collecting(self.ctx.session):
+            try:
+                self.send(event)
+            except TransitionNotAllowed:
+                raise self.refusal(event) from None
+            except BaseException:
+                self.model.stop_capturing()
+                raise
+            if drive:
+                self.drive(event)
         return True
 
     def fire_by_name(self, event: str) -> bool:
@@ -266,7 +298,7 @@ class TurnoverMachine(TransitionRecorder, StateMachine):
         chain = (*self.chain, self.link())
         if (machine.entity_kind, row.id) in chain:  # type: ignore[attr-defined]
             return False
-        related = {self.entity_kind: self.model, **related}
+        related = {self.entity_kind: self.row, **related}
         return machine(row, self.ctx, **related).fire(event, driven=True, chain=chain)
 
     def enabled_event_names(self) -> list[str]:
@@ -280,6 +312,7 @@ class TurnoverMachine(TransitionRecorder, StateMachine):
         ]
 
     @classmethod
+    @functools.cache
     def target_of(cls, event: str) -> str | None:
         """The state `event` leads to, when every transition of it leads to the same one."""
         targets = {

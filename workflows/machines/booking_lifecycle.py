@@ -4,8 +4,8 @@ moves while in house, and the front desk's undo (revert_check_in, reinstate)."""
 from datetime import date, timedelta
 from typing import ClassVar
 
-from sqlalchemy import update
-from sqlmodel import select
+from sqlalchemy import bindparam, update
+from sqlmodel import col, select
 from statemachine import State
 
 from storage.models import (
@@ -36,6 +36,12 @@ from workflows.machines.realtime_events import (
 )
 from workflows.machines.room_turnover import RoomTurnover
 
+# Built once (building a statement costs more than running it).
+ATTACH_GUESTS = (
+    update(Guest)
+    .where(col(Guest.booking_id) == bindparam("the_booking"))
+    .values(room_id=bindparam("new_room"))
+)
 # A checkout may be reinstated until this long after the booking's departure date.
 REINSTATE_GRACE = timedelta(days=1)
 
@@ -307,7 +313,7 @@ class BookingLifecycle(TurnoverMachine):
     def attach_guests_to_room(self) -> None:
         assert self.room is not None
         self.ctx.execute_bulk(
-            update(Guest).where(Guest.booking_id == self.model.id).values(room_id=self.room.id)  # type: ignore[arg-type]
+            ATTACH_GUESTS, {"the_booking": self.model.id, "new_room": self.room.id}
         )
 
     def stamp_checked_out_at(self) -> None:

@@ -16,7 +16,7 @@ A driven event never drives back to the row that drove it (`TurnoverMachine.fire
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, literal
 from sqlmodel import col, select
 from statemachine import State
 
@@ -25,10 +25,8 @@ from storage.models import (
     DEFAULT_TASK_CREDITS,
     Hotel,
     HousekeepingTask,
-    OutboxEvent,
     Room,
     Staff,
-    TransitionLog,
 )
 from storage.timestamps import iso_z
 from workflows.machines.actors import HOUSEKEEPING, SUPERVISION, Role
@@ -51,10 +49,10 @@ from workflows.machines.realtime_events import (
     TASK_ASSIGNED,
     TASK_CREATED,
     TASK_STATUS_CHANGED,
-    hotel_channel,
     room_flags,
     task_event,
 )
+from workflows.machines.recorder import event_row, log_row
 
 if TYPE_CHECKING:
     from workflows.machines.room_turnover import RoomTurnover
@@ -288,9 +286,9 @@ def open_task(
 ) -> HousekeepingTask:
     """Create an OPEN task, recorded like a transition: a TransitionLog row (event
     `create`, from "" to OPEN) and a `task-created` event, in the caller's transaction.
-    One INSERT that is not an ORM flush: the session's pending rows (the audit and outbox
-    rows of the transition that opened it) still go out batched at the next flush. The
-    row returned is detached; `load_opened` gives the session's own when it must change."""
+    One INSERT that is not an ORM flush; its audit and outbox rows go out with those of the
+    transition that opened it (`TransitionContext.records`). The row returned is detached;
+    `load_opened` gives the session's own when it must change."""
     task = HousekeepingTask(
         hotel_id=ctx.hotel.id,  # type: ignore[arg-type]
         room_id=room.id,  # type: ignore[arg-type]
@@ -301,9 +299,7 @@ def open_task(
         created_at=ctx.now,
         notes="",
     )
-    table = HousekeepingTask.__table__  # type: ignore[attr-defined]
-    values = task.model_dump(exclude={"id"})
-    task.id = ctx.execute_bulk(insert(table).values(values).returning(table.c.id)).scalar_one()
+    task.id = ctx.execute_bulk(_INSERT_TASK, task.model_dump(exclude={"id"})).scalar_one()
     record_created(ctx, task, room)
     return task
 
@@ -315,31 +311,19 @@ def load_opened(ctx: TransitionContext, task: HousekeepingTask) -> HousekeepingT
 
 
 def record_created(ctx: TransitionContext, task: HousekeepingTask, room: Room) -> None:
-    """The audit row and the `task-created` event of a task just inserted (with its id)."""
-    ctx.session.add(
-        TransitionLog(
-            hotel_id=ctx.hotel.id,  # type: ignore[arg-type]
-            entity_kind=HousekeepingTaskLifecycle.entity_kind,
-            entity_id=task.id,  # type: ignore[arg-type]
-            entity_ref=task_ref(task, room),
-            event=CREATED,
-            from_state="",
-            to_state=task.status,
-            actor=ctx.actor.username,
-            actor_id=ctx.actor.staff_id,
-            source=ctx.source,
-            note=ctx.note,
-            created_at=ctx.now,
-        )
+    """The audit row and the `task-created` event of a task just inserted (with its id),
+    among the transitions' own (`TransitionContext.records`)."""
+    log = log_row(
+        ctx,
+        entity_kind=HousekeepingTaskLifecycle.entity_kind,
+        entity_id=task.id,
+        entity_ref=task_ref(task, room),
+        event=CREATED,
+        from_state="",
+        to_state=task.status,
     )
-    ctx.session.add(
-        OutboxEvent(
-            hotel_id=ctx.hotel.id,  # type: ignore[arg-type]
-            channel=hotel_channel(ctx.hotel.slug),
-            event_name=TASK_CREATED,
-            payload=task_payload(ctx, task, room),
-            created_at=ctx.now,
-        )
+    ctx.records.record(
+        ctx.session, log, event_row(ctx, TASK_CREATED, task_payload(ctx, task, room))
     )
 
 
@@ -352,22 +336,15 @@ def record_assigned(
 ) -> None:
     """The audit row (event `assign`, the state unchanged) and the `task-assigned` event of
     a task given to `assignee` (None: unassigned); the caller has written the change."""
-    ctx.session.add(
-        TransitionLog(
-            hotel_id=ctx.hotel.id,  # type: ignore[arg-type]
-            entity_kind=HousekeepingTaskLifecycle.entity_kind,
-            entity_id=task.id,  # type: ignore[arg-type]
-            entity_ref=task_ref(task, room),
-            event="assign",
-            from_state=task.status,
-            to_state=task.status,
-            actor=ctx.actor.username,
-            actor_id=ctx.actor.staff_id,
-            source=ctx.source,
-            note=ctx.note,
-            details={"assignee": assignee, "previous_assignee": previous},
-            created_at=ctx.now,
-        )
+    log = log_row(
+        ctx,
+        entity_kind=HousekeepingTaskLifecycle.entity_kind,
+        entity_id=task.id,
+        entity_ref=task_ref(task, room),
+        event="assign",
+        from_state=task.status,
+        to_state=task.status,
+        details={"assignee": assignee, "previous_assignee": previous},
     )
     payload = task_event(
         task_id=task.id,  # type: ignore[arg-type]
@@ -380,15 +357,7 @@ def record_assigned(
         at=ctx.now,
         previous_assignee=previous,
     )
-    ctx.session.add(
-        OutboxEvent(
-            hotel_id=ctx.hotel.id,  # type: ignore[arg-type]
-            channel=hotel_channel(ctx.hotel.slug),
-            event_name=TASK_ASSIGNED,
-            payload=payload,
-            created_at=ctx.now,
-        )
-    )
+    ctx.records.record(ctx.session, log, event_row(ctx, TASK_ASSIGNED, payload))
 
 
 def active_tasks(ctx: TransitionContext, room: Room) -> list[HousekeepingTask]:
@@ -396,16 +365,21 @@ def active_tasks(ctx: TransitionContext, room: Room) -> list[HousekeepingTask]:
     status change is written at once (compare-and-set) and every task inserted at once, so
     the query needs no flush of the session's pending rows first (they go out batched at
     commit); tasks this session holds keep their pending changes (a finish time)."""
-    query = (
-        select(HousekeepingTask)
-        .where(
-            HousekeepingTask.room_id == room.id,
-            col(HousekeepingTask.status).in_(ACTIVE_TASK_STATUSES),
-        )
-        .order_by(col(HousekeepingTask.id))
-    )
     with ctx.session.no_autoflush:
-        return list(ctx.session.exec(query))
+        return list(ctx.session.exec(_ACTIVE_TASKS, params={"room_id": room.id}))
+
+
+# Built once, with bound parameters (building a statement costs more than running it).
+_TASKS = HousekeepingTask.__table__  # type: ignore[attr-defined]
+_INSERT_TASK = insert(_TASKS).returning(_TASKS.c.id)
+_ACTIVE_TASKS = (
+    select(HousekeepingTask)
+    .where(
+        HousekeepingTask.room_id == bindparam("room_id"),
+        col(HousekeepingTask.status).in_([literal(s) for s in ACTIVE_TASK_STATUSES]),
+    )
+    .order_by(col(HousekeepingTask.id))
+)
 
 
 # --- the room's tasks follow the room ---------------------------------------------------------

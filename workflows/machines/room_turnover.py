@@ -2,8 +2,8 @@
 
 from typing import Any, ClassVar
 
-from sqlalchemy import delete, update
-from sqlmodel import SQLModel, select
+from sqlalchemy import bindparam, delete, literal, update
+from sqlmodel import SQLModel, col, select
 from statemachine import State
 
 from storage.models import (
@@ -32,6 +32,17 @@ CHECKOUT_HOOKS = [
     "delete_open_orders",
     "append_turnover_note",
 ]
+# The checkout hooks' statements, built once (building one costs more than running it).
+_THE_ROOM = bindparam("the_room")
+# (values bound one by one, not one "expanding" list: the statement can then run for many
+# rooms at once)
+_OPEN_ORDERS = col(RoomServiceOrder.status).in_([literal(s) for s in OPEN_ORDER_STATUSES])
+DETACH_GUESTS = update(Guest).where(col(Guest.room_id) == _THE_ROOM).values(room_id=None)
+DELETE_CHAT_SESSIONS = delete(GuestChatSession).where(col(GuestChatSession.room_id) == _THE_ROOM)
+DELETE_CONVERSATIONS = delete(Conversation).where(col(Conversation.room_id) == _THE_ROOM)
+DELETE_OPEN_ORDERS = delete(RoomServiceOrder).where(
+    col(RoomServiceOrder.room_id) == _THE_ROOM, _OPEN_ORDERS
+)
 FORCE_CHECKOUT_HOOKS = [
     "delete_room_records_keeping_snapshot",
     "mark_vacant",
@@ -219,29 +230,26 @@ class RoomTurnover(TurnoverMachine):
 
     def detach_guests(self) -> None:
         """Guests are kept (their history matters) but no longer point at the room."""
-        self.ctx.execute_bulk(
-            update(Guest).where(Guest.room_id == self.model.id).values(room_id=None)  # type: ignore[arg-type]
-        )
+        self._run_for_room(DETACH_GUESTS)
 
     def delete_chat_sessions(self) -> None:
-        self._delete_rows(GuestChatSession)
+        self._run_for_room(DELETE_CHAT_SESSIONS)
 
     def delete_conversations(self) -> None:
-        self._delete_rows(Conversation)
+        self._run_for_room(DELETE_CONVERSATIONS)
 
     def delete_open_orders(self) -> None:
         """Open room-service orders go; completed and cancelled ones stay for billing."""
-        self._delete_rows(RoomServiceOrder, RoomServiceOrder.status.in_(OPEN_ORDER_STATUSES))  # type: ignore[attr-defined]
+        self._run_for_room(DELETE_OPEN_ORDERS)
 
     def delete_room_records_keeping_snapshot(self) -> None:
         """Destructive checkout: delete the room's guests, sessions and open orders, and
         keep a JSON copy of every deleted row in the audit entry so it can be restored."""
-        open_orders = RoomServiceOrder.status.in_(OPEN_ORDER_STATUSES)  # type: ignore[attr-defined]
         snapshot = {
             "guests": self._snapshot_and_delete(Guest),
             "chat_sessions": self._snapshot_and_delete(GuestChatSession),
             "conversations": self._snapshot_and_delete(Conversation),
-            "room_service_orders": self._snapshot_and_delete(RoomServiceOrder, open_orders),
+            "room_service_orders": self._snapshot_and_delete(RoomServiceOrder, _OPEN_ORDERS),
         }
         self.log_details = {"deleted": snapshot}
 
@@ -265,14 +273,17 @@ class RoomTurnover(TurnoverMachine):
         summary = f"{ctx.source} by {ctx.actor.username}"
         return f"{summary}: {ctx.note}" if ctx.note else summary
 
+    def _run_for_room(self, statement: Any) -> None:
+        """Run one of the statements above for this room."""
+        self.ctx.write(statement, {"the_room": self.model.id})
+
     def _delete_rows(self, table: type[SQLModel], *conditions: Any) -> None:
         """Delete the room's rows of `table` (and `conditions`)."""
         where = [table.room_id == self.model.id, *conditions]  # type: ignore[attr-defined]
         self.ctx.execute_bulk(delete(table).where(*where))
 
     def _has_records_to_delete(self) -> bool:
-        open_orders = RoomServiceOrder.status.in_(OPEN_ORDER_STATUSES)  # type: ignore[attr-defined]
-        tables = ((Guest,), (GuestChatSession,), (Conversation,), (RoomServiceOrder, open_orders))
+        tables = ((Guest,), (GuestChatSession,), (Conversation,), (RoomServiceOrder, _OPEN_ORDERS))
         for table, *conditions in tables:
             where = [table.room_id == self.model.id, *conditions]  # type: ignore[attr-defined]
             if self.ctx.session.exec(select(table.id).where(*where).limit(1)).first():  # type: ignore[attr-defined]

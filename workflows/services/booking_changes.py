@@ -47,8 +47,7 @@ def _end_before_arrival(
     uow: UnitOfWork | None,
 ) -> BookingOutcome:
     with hotel_scope(booking.hotel_slug, uow) as scope:
-        record = scope.booking(booking.booking_id)
-        room = scope.assigned_room(record)
+        record, room = scope.booking_with_room(booking.booking_id)
         ctx = scope.context(performed_by, source, note)
         changed = BookingLifecycle(record, ctx, room=room).fire(event)
         return BookingOutcome(record, room, unchanged=not changed)

@@ -13,12 +13,12 @@ Rooms are worked on in ascending id order whatever the order given (one global l
 """
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
 from storage.models import Booking, Hotel, Room
+from storage.transition_writes import PendingRecords
 from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
 from workflows.machines.base import TransitionContext
@@ -84,21 +84,17 @@ def bulk_checkout(
     with hotel_scope(hotel_slug, uow) as scope:
         rooms = _rooms_by_id(scope.session, scope.hotel, room_ids)
         in_house = _in_house_bookings(scope.session, list(rooms))
-        job = _RoomJob(scope.uow, scope.hotel, performed_by, source)
-        check_out_room = job.force if destructive else job.check_out
+        job = _RoomJob(scope.uow, scope.hotel, performed_by, source, destructive, in_house)
         # Rows are locked in one global order, rooms by id (and a room's bookings before
         # the room, as a single checkout does): two bulk checkouts over the same rooms in
         # different orders then queue instead of deadlocking. Reported in the order given.
-        outcomes: dict[int, _RoomDone | RoomError] = {}
-        for room_id in sorted(room_ids):
-            room = rooms.get(room_id)
-            if room is None:
-                outcomes[room_id] = RoomError(room_id, ROOM_NOT_FOUND.name, "Room not found")
-                continue
-            try:
-                outcomes[room_id] = check_out_room(room, in_house[room_id])
-            except DomainError as error:
-                outcomes[room_id] = RoomError(room_id, error.code, error.message)
+        outcomes: dict[int, _RoomDone | RoomError] = {
+            room_id: RoomError(room_id, ROOM_NOT_FOUND.name, "Room not found")
+            for room_id in room_ids
+            if room_id not in rooms
+        }
+        found = [rooms[room_id] for room_id in sorted(room_ids) if room_id in rooms]
+        outcomes.update(job.run(found))
         for room_id in room_ids:
             _report(result, rooms, room_id, outcomes[room_id])
     return result
@@ -120,49 +116,101 @@ def _report(
 
 @dataclass
 class _RoomDone:
-    """What one room's savepoint did; reported only once the savepoint is released."""
+    """What one room's work did; reported only once its savepoint is released."""
 
     checked_out_bookings: list[str] = field(default_factory=list)
     cleared: bool = False
     skipped: str | None = None  # why the room needed nothing
 
 
-RoomWork = Callable[[Room, list[Booking]], "_RoomDone"]
+# Rooms are worked on in groups of this many, each group in one savepoint; a group where
+# a room fails is rolled back and done again one savepoint per room.
+ROOMS_PER_SAVEPOINT = 50
 
 
 @dataclass
 class _RoomJob:
-    """One room of the request, each attempt in its own savepoint."""
+    """The rooms of one request. Each room is rolled back alone when it fails: rooms go
+    in groups, each in a savepoint (one savepoint per room would be a fair share of a
+    room's cost); when a room of a group fails, the group is rolled back, the values its
+    machines changed on the loaded rows are put back, and its rooms are done again, each
+    in its own savepoint, so that only the failing one is undone. The audit and outbox
+    rows of every room are written together at the end (`records`)."""
 
     uow: UnitOfWork
     hotel: Hotel
     actor: Actor
     source: str
+    destructive: bool
+    in_house: dict[int, list[Booking]]
+    records: PendingRecords = field(default_factory=PendingRecords)
+
+    def __post_init__(self) -> None:
+        # Each room's writes touch its own rows only (its guests, sessions, orders, its row
+        # and its bookings'), so a statement can run once for all rooms, at the end.
+        self.records.batch_writes = not self.destructive
+
+    def run(self, rooms: list[Room]) -> dict[int, "_RoomDone | RoomError"]:
+        outcomes: dict[int, _RoomDone | RoomError] = {}
+        with self.records.collecting(self.uow.session):
+            for start in range(0, len(rooms), ROOMS_PER_SAVEPOINT):
+                group = rooms[start : start + ROOMS_PER_SAVEPOINT]
+                done = self._together(group)
+                if done is None:
+                    done = {room.id: self._alone(room) for room in group}  # type: ignore[misc]
+                outcomes.update(done)
+        return outcomes
 
     def check_out(self, room: Room, bookings: list[Booking]) -> _RoomDone:
-        return self._attempt(self._check_out, room, bookings)
+        """One room's work (in a savepoint its caller opened)."""
+        return self._force(room, bookings) if self.destructive else self._check_out(room, bookings)
 
-    def force(self, room: Room, bookings: list[Booking]) -> _RoomDone:
-        return self._attempt(self._force, room, bookings)
-
-    def _attempt(self, work: RoomWork, room: Room, bookings: list[Booking]) -> _RoomDone:
+    def _together(self, group: list[Room]) -> dict[int, "_RoomDone | RoomError"] | None:
+        """The group's rooms in one savepoint, or None (nothing done) if one failed."""
+        mark = self.records.mark()
         try:
             with self.uow.savepoint():
-                return work(room, bookings)
+                return {room.id: self.check_out(room, self.in_house[room.id]) for room in group}  # type: ignore[misc,index]
+        except DomainError:
+            self.records.drop_after(mark)
+            return None
+
+    def _alone(self, room: Room) -> "_RoomDone | RoomError":
+        mark = self.records.mark()
+        try:
+            return self._attempt(room)
+        except DomainError as error:
+            self.records.drop_after(mark)
+            return RoomError(room.id, error.code, error.message)  # type: ignore[arg-type]
+
+    def _attempt(self, room: Room) -> _RoomDone:
+        mark = self.records.mark()
+        try:
+            with self.uow.savepoint():
+                return self.check_out(room, self.in_house[room.id])  # type: ignore[index]
         except ConcurrentTransition:
-            return self._attempt_reloaded(work, room.id)  # type: ignore[arg-type]
+            self.records.drop_after(mark)
+            return self._attempt_reloaded(room.id)  # type: ignore[arg-type]
 
     @retry_on_conflict
-    def _attempt_reloaded(self, work: RoomWork, room_id: int) -> _RoomDone:
+    def _attempt_reloaded(self, room_id: int) -> _RoomDone:
         """Another transaction changed the room or a booking since they were loaded: read
         them as committed now and try again, as a single checkout's retry would."""
-        with self.uow.savepoint():
-            session = self.uow.session
-            room = _rooms_by_id(session, self.hotel, [room_id])[room_id]
-            return work(room, _in_house_bookings(session, [room_id])[room_id])
+        mark = self.records.mark()
+        try:
+            with self.uow.savepoint():
+                session = self.uow.session
+                room = _rooms_by_id(session, self.hotel, [room_id])[room_id]
+                return self.check_out(room, _in_house_bookings(session, [room_id])[room_id])
+        except DomainError:
+            self.records.drop_after(mark)
+            raise
 
     def _context(self, note: str | None = None) -> TransitionContext:
-        return TransitionContext(self.uow.session, self.hotel, self.actor, self.source, note=note)
+        session = self.uow.session
+        return TransitionContext(
+            session, self.hotel, self.actor, self.source, note=note, records=self.records
+        )
 
     def _check_out(self, room: Room, bookings: list[Booking]) -> _RoomDone:
         done = _RoomDone()

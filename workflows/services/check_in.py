@@ -28,8 +28,7 @@ def check_in_booking(
     unless the caller's role may check in early. Bulk check-in calls this for each booking.
     """
     with hotel_scope(booking.hotel_slug, uow) as scope:
-        record = scope.booking(booking.booking_id)
-        room = scope.assigned_room(record)
+        record, room = scope.booking_with_room(booking.booking_id)
         if room_number is not None and record.status == BookingLifecycle.confirmed.value:
             room = scope.room(room_number)
         ctx = scope.context(performed_by, source, now=now)

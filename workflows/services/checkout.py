@@ -43,8 +43,7 @@ def checkout_booking(
     `uow`'s transaction (a savepoint of it when it is already in one).
     """
     with hotel_scope(booking.hotel_slug, uow) as scope:
-        record = scope.booking(booking.booking_id)
-        room = scope.assigned_room(record)
+        record, room = scope.booking_with_room(booking.booking_id)
         return check_out_loaded(scope.context(performed_by, source), record, room)
 
 

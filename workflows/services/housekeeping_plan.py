@@ -163,9 +163,10 @@ def _insert_planned(
     created: dict[str, int] = {}
     if ids:
         query = select(HousekeepingTask).where(col(HousekeepingTask.id).in_(ids))
-        for task in sorted(ctx.session.exec(query), key=lambda t: t.id or 0):
-            record_created(ctx, task, rooms[task.room_id])
-            created[task.kind] = created.get(task.kind, 0) + 1
+        with ctx.records.collecting(ctx.session):  # the audit and outbox rows in one INSERT each
+            for task in sorted(ctx.session.exec(query), key=lambda t: t.id or 0):
+                record_created(ctx, task, rooms[task.room_id])
+                created[task.kind] = created.get(task.kind, 0) + 1
     return created
 
 

@@ -305,10 +305,11 @@ def _assign(
     if claimed.rowcount != len(ids):
         raise ConcurrentTransition("A task changed while it was being assigned")
     names = staff_names(ctx.session, {task.assignee_id for task, _ in changing})
-    for task, room in changing:
-        previous = names.get(task.assignee_id)  # type: ignore[arg-type]
-        set_committed_value(task, "assignee_id", new_id)  # written above
-        record_assigned(ctx, task, room, staff.username if staff else None, previous)
+    with ctx.records.collecting(ctx.session):  # the audit and outbox rows in one INSERT each
+        for task, room in changing:
+            previous = names.get(task.assignee_id)  # type: ignore[arg-type]
+            set_committed_value(task, "assignee_id", new_id)  # written above
+            record_assigned(ctx, task, room, staff.username if staff else None, previous)
 
 
 @retry_on_conflict

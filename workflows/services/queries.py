@@ -110,8 +110,7 @@ def list_bookings(
 
 def booking_view(*, hotel_slug: str, booking_id: str, uow: UnitOfWork | None = None) -> BookingView:
     with hotel_scope(hotel_slug, uow, write=False) as scope:
-        booking = scope.booking(booking_id)
-        return BookingView(booking, scope.assigned_room(booking))
+        return BookingView(*scope.booking_with_room(booking_id))
 
 
 def _page(session: Session, query, limit: int, offset: int) -> Page:  # type: ignore[no-untyped-def]
