@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bench import (
+    bulk_check_in,
     bulk_scaling,
     engine_overhead,
     housekeeping_work,
@@ -26,7 +27,8 @@ from bench.databases import postgres_base_url
 from bench.stats import RESULTS_PATH, ScenarioResult, write_results
 
 # "http" also measures memory (scenario 5)
-SCENARIOS = ("engine", "http", "bulk", "relay", "seed", "idle", "webhooks", "housekeeping")
+SCENARIOS = ("engine", "http", "bulk", "relay", "seed", "idle", "webhooks", "housekeeping",
+             "bulk_check_in")  # fmt: skip
 
 
 def machine() -> dict[str, str]:
@@ -78,6 +80,8 @@ def main() -> int:
             produced = [large_seed.run(args.quick)]
         elif name == "idle":
             produced = [idle_cpu.run(args.quick)]
+        elif name == "bulk_check_in":
+            produced = [bulk_check_in.run(args.quick)]
         elif name == "housekeeping":
             produced = [housekeeping_work.run(args.quick)]
         else:

@@ -7,15 +7,21 @@ gets a READY_FOR_GUEST room of the hotel, lowest floor first, then lowest number
 one another booking of the request names or holds, one held by another booking arriving
 today, nor one scheduled out of order during the stay.
 
+Auto-assign loads its candidate rooms once per request (`_FreeRooms`: as many as the
+bookings to place, in the order they are given, with the hotel's live out-of-order periods)
+and takes them from that in-memory list, so a request's cost grows linearly with its size;
+the list is topped up with one more query only when it runs dry (rooms passed over for an
+out-of-order period, or taken meanwhile).
+
 Two bulk check-ins at once never give one room to two bookings: the room's check-in is a
-compare-and-set (READY_FOR_GUEST -> OCCUPIED), and auto-assign picks its room with
-`FOR UPDATE SKIP LOCKED` on PostgreSQL, so a room another transaction is giving away is
+compare-and-set (READY_FOR_GUEST -> OCCUPIED), and auto-assign locks its candidates with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL, so rooms another transaction is giving away are
 passed over instead of waited for (SQLite runs one writer at a time).
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -125,6 +131,8 @@ class _Job:
     reserved: set[int] = field(default_factory=set)
     named_twice: set[int] = field(default_factory=set)
     named_seen: set[int] = field(default_factory=set)
+    free_rooms: "_FreeRooms | None" = None  # loaded at the first booking to auto-assign
+    to_auto_assign: int = 0  # bookings of the request that may need auto-assign
 
     @property
     def session(self) -> Session:
@@ -140,6 +148,13 @@ class _Job:
         self.named_twice = {number for number, count in named.items() if count > 1}
         self.reserved = self._rooms_held_today() | self._room_ids(list(named))
         self.reserved |= {b.assigned_room_id for b in self.records.values() if b.assigned_room_id}
+        self.to_auto_assign = sum(
+            1
+            for item in items
+            if item.room_number is None
+            and item.booking_id in self.records
+            and self.records[item.booking_id].assigned_room_id is None
+        )
 
     def check_in(self, item: CheckInRequestItem, result: BulkCheckInResult) -> None:
         if item.booking_id not in self.records:
@@ -182,15 +197,18 @@ class _Job:
         return self._auto_assigned(ref, record), True
 
     def _auto_assigned(self, ref: BookingRef, record: Booking) -> int:
+        if self.free_rooms is None:
+            self.free_rooms = _FreeRooms(self.session, self.hotel, self.reserved)
+            self.free_rooms.top_up(self.to_auto_assign)
         for _ in range(AUTO_ASSIGN_TRIES):
-            room = self._free_room(record)
+            room = self.free_rooms.take(record.arrival_date, record.departure_date)
             if room is None:
                 break
-            self.reserved.add(room.id)  # type: ignore[arg-type]
             try:
                 self._service(ref, room.room_number)
             except DomainError as error:
                 if error.code not in ROOM_GONE or self._checked_in_meanwhile_by_ref(ref):
+                    self.free_rooms.give_back(room)  # this booking's refusal, not the room's
                     raise
                 continue  # taken meanwhile: the next free room
             return room.room_number
@@ -213,26 +231,6 @@ class _Job:
             uow=self.uow,
         )
 
-    def _free_room(self, record: Booking) -> Room | None:
-        """The lowest-floor, lowest-numbered READY_FOR_GUEST room auto-assign may give,
-        none scheduled out of order during the booking's stay, skipping rooms another
-        transaction has locked (PostgreSQL)."""
-        floor = func.coalesce(Room.floor, Room.room_number / 100)
-        out_of_order = select(OutOfOrderPeriod.room_id).where(
-            col(OutOfOrderPeriod.status).in_(LIVE_PERIOD_STATUSES),
-            OutOfOrderPeriod.starts_on < record.departure_date,
-            OutOfOrderPeriod.ends_on >= record.arrival_date,
-        )
-        query = select(Room).where(
-            Room.hotel_id == self.hotel.id,
-            Room.room_status == RoomTurnover.ready_for_guest.value,
-            col(Room.id).not_in(out_of_order),
-        )
-        if self.reserved:
-            query = query.where(col(Room.id).not_in(self.reserved))
-        query = query.order_by(floor, col(Room.room_number)).limit(1)
-        return self.session.exec(query.with_for_update(skip_locked=True)).first()
-
     def _rooms_held_today(self) -> set[int]:
         """Rooms assigned to CONFIRMED bookings arriving today (or overdue)."""
         today = hotel_today(self.hotel, self.now)
@@ -251,3 +249,70 @@ class _Job:
             Room.hotel_id == self.hotel.id, col(Room.room_number).in_(numbers)
         )
         return {room_id for room_id in self.session.exec(query) if room_id is not None}
+
+
+@dataclass
+class _FreeRooms:
+    """The READY_FOR_GUEST rooms auto-assign may give, lowest floor then lowest number
+    first, loaded (and on PostgreSQL locked, skipping rooms another transaction holds) a
+    batch at a time; `take` gives the first one free of out-of-order periods during a stay.
+    `excluded`: rooms never to give (the request's named or held rooms, rooms held today),
+    and every room loaded once (a room is never offered twice)."""
+
+    session: Session
+    hotel: Hotel
+    excluded: set[int]
+    rooms: list[Room] = field(default_factory=list)
+    periods: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
+    exhausted: bool = False
+
+    def __post_init__(self) -> None:
+        self.excluded = set(self.excluded)
+        query = select(OutOfOrderPeriod).where(
+            OutOfOrderPeriod.hotel_id == self.hotel.id,
+            col(OutOfOrderPeriod.status).in_(LIVE_PERIOD_STATUSES),
+        )
+        periods: dict[int, list[tuple[date, date]]] = defaultdict(list)
+        for period in self.session.exec(query):
+            periods[period.room_id].append((period.starts_on, period.ends_on))
+        self.periods = dict(periods)
+
+    def take(self, arrival: date, departure: date) -> Room | None:
+        while True:
+            for index, room in enumerate(self.rooms):
+                if not self._out_of_order(room, arrival, departure):
+                    return self.rooms.pop(index)
+            if self.exhausted or not self.top_up(max(len(self.rooms), 1) * 2):
+                return None
+
+    def give_back(self, room: Room) -> None:
+        """A room taken for a booking that was then refused for its own reasons."""
+        self.rooms.append(room)
+        self.rooms.sort(key=_room_order)
+
+    def top_up(self, count: int) -> int:
+        """Load up to `count` more rooms; how many came."""
+        floor = func.coalesce(Room.floor, Room.room_number / 100)
+        query = select(Room).where(
+            Room.hotel_id == self.hotel.id,
+            Room.room_status == RoomTurnover.ready_for_guest.value,
+        )  # ordered as _room_order
+        if self.excluded:
+            query = query.where(col(Room.id).not_in(self.excluded))
+        query = query.order_by(floor, col(Room.room_number)).limit(max(count, 1))
+        loaded = list(self.session.exec(query.with_for_update(skip_locked=True)))
+        self.excluded |= {room.id for room in loaded if room.id is not None}
+        self.rooms.extend(loaded)
+        self.exhausted = len(loaded) < max(count, 1)
+        return len(loaded)
+
+    def _out_of_order(self, room: Room, arrival: date, departure: date) -> bool:
+        return any(
+            starts_on < departure and ends_on >= arrival
+            for starts_on, ends_on in self.periods.get(room.id or 0, ())
+        )
+
+
+def _room_order(room: Room) -> tuple[int, int]:
+    floor = room.floor if room.floor is not None else room.room_number // 100
+    return floor, room.room_number
