@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-loaded docs lint format clean bench
+.PHONY: run test test-loaded docs lint format clean bench screenshots
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,7 @@ clean:
 # `make bench ARGS=--quick` is CI's smoke mode: every scenario, small sizes.
 bench: $(INSTALLED)
 	$(BIN)/python -m bench $(ARGS)
+
+# The pages' screenshots in docs/assets/screenshots/ (docs/board.md), from headless Chromium.
+screenshots: $(INSTALLED)
+	$(BIN)/python -m scripts.screenshots

@@ -17,6 +17,7 @@ from api.realtime import pusher_auth, sse
 from api.realtime.lifespan import realtime_lifespan
 from api.request_checks import check_request
 from api.routes import (
+    analytics,
     bookings,
     bulk_checkout,
     checkout,
@@ -44,6 +45,7 @@ ROUTERS = (
     workflows,
     staff,
     webhooks,
+    analytics,
 )
 
 

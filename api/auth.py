@@ -19,6 +19,7 @@ from storage.timestamps import utc_now
 from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
 from workflows.machines.errors import NOT_AUTHENTICATED, PERMISSION_DENIED
+from workflows.services.board_sessions import SESSION_COOKIE, signed_in
 from workflows.services.staff_accounts import (
     record_token_use,
     staff_for_password,
@@ -107,6 +108,21 @@ def authenticate_password(
         throttles.record_failure(address, username)
         raise ApiError(NOT_AUTHENTICATED, "Wrong hotel, username or password")
     return StaffMember(staff=staff, hotel_slug=hotel.slug)
+
+
+def session_member(request: Request) -> StaffMember | None:
+    """The member the web pages' session cookie belongs to (web/ signs in), or None.
+
+    Only for reading (the event stream): a request that changes something must prove it
+    came from Turnover's own pages with a CSRF token, which the API's routes do not take.
+    A request the browser marks as coming from another site is not taken either.
+    """
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return None
+    session = signed_in(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        return None
+    return StaffMember(staff=session.staff, hotel_slug=session.hotel.slug)
 
 
 def current_staff(request: Request) -> StaffMember:

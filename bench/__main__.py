@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bench import (
+    analytics,
     bulk_check_in,
     bulk_scaling,
     engine_overhead,
@@ -27,8 +28,18 @@ from bench.databases import postgres_base_url
 from bench.stats import RESULTS_PATH, ScenarioResult, write_results
 
 # "http" also measures memory (scenario 5)
-SCENARIOS = ("engine", "http", "bulk", "relay", "seed", "idle", "webhooks", "housekeeping",
-             "bulk_check_in")  # fmt: skip
+SCENARIOS = (
+    "engine",
+    "http",
+    "bulk",
+    "relay",
+    "seed",
+    "idle",
+    "webhooks",
+    "housekeeping",
+    "analytics",
+    "bulk_check_in",
+)
 
 
 def machine() -> dict[str, str]:
@@ -82,6 +93,8 @@ def main() -> int:
             produced = [idle_cpu.run(args.quick)]
         elif name == "bulk_check_in":
             produced = [bulk_check_in.run(args.quick)]
+        elif name == "analytics":
+            produced = [analytics.run(args.quick)]
         elif name == "housekeeping":
             produced = [housekeeping_work.run(args.quick)]
         else:

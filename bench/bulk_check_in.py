@@ -1,4 +1,4 @@
-"""Scenario 9: bulk check-in with auto-assign of 50 and 500 bookings (a coach party), at
+"""Scenario 10: bulk check-in with auto-assign of 50 and 500 bookings (a coach party), at
 the service level, on SQLite and PostgreSQL: every booking arrives today and names no
 room, every room is READY_FOR_GUEST. Target: linear (ms per booking at 500 within 1.5x of
 that at 50)."""
@@ -27,7 +27,7 @@ def run(quick: bool) -> ScenarioResult:
     largest, smallest = sizes[-1], sizes[0]
     result = ScenarioResult(
         "bulk_check_in",
-        "9. Bulk check-in with auto-assign (service level)",
+        "10. Bulk check-in with auto-assign (service level)",
         ["database", "bookings", "seconds", "ms per booking"],
     )
     counter = itertools.count()

@@ -41,9 +41,9 @@ def run_server(sock: socket.socket, host: str, port: int, workers: int = 1) -> N
     options = {"factory": True, "host": host, "port": port, "workers": workers, **SERVER_OPTIONS}
     if workers > 1:
         sock.close()
-        uvicorn.run("api.app:create_app", **options)  # type: ignore[arg-type]
+        uvicorn.run("web.app:create_app", **options)  # type: ignore[arg-type]
         return
-    server = uvicorn.Server(uvicorn.Config("api.app:create_app", **options))  # type: ignore[arg-type]
+    server = uvicorn.Server(uvicorn.Config("web.app:create_app", **options))  # type: ignore[arg-type]
     server.run(sockets=[sock])
     if not server.started:
         sys.exit(3)  # uvicorn's "startup failed" status
@@ -86,6 +86,10 @@ def _print_access(access, host: str, port: int) -> None:  # type: ignore[no-unty
     for row in rows:
         typer.echo("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     typer.echo(f"API docs: {base}/docs")
+    typer.echo(
+        f"Board: {base}/ (sign in to {DEMO_HOTEL} as sinead, the supervisor, and watch room "
+        "101 turn Dirty when the curl below checks its guest out)"
+    )
     anna = access.member("anna")
     typer.echo(f"Check out {DEMO_BOOKING} (room 101) as anna (front desk):")
     typer.echo(

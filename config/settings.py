@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     auth_max_failures_per_username: int = 10
     auth_username_window_seconds: float = 900.0
 
+    # Web pages' sign-in sessions (docs/board.md): a session ends after this many minutes
+    # without a request (an open board's event stream counts), and this many hours after
+    # sign-in whatever happens.
+    session_idle_minutes: float = 60.0
+    session_max_hours: float = 12.0
     # Browser clients on other origins (CORS): exact origins, comma-separated, e.g.
     # `https://board.hotel-killarney.ie,http://localhost:5173`; `*` allows any origin but
     # without credentials. Empty (the default): no cross-origin access.

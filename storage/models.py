@@ -68,6 +68,24 @@ class StaffToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class BoardSession(SQLModel, table=True):
+    """A browser signed in to the web pages (web/). Its cookie holds a random secret, stored
+    here as sha256; the CSRF token of its forms is stored as it is (it is no credential
+    without the cookie). It ends at `expires_at`, after `last_seen_at` + the idle timeout,
+    when revoked (sign-out), and when its member is deactivated or changes password
+    (`password_stamp` no longer matches)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_hash: str = Field(max_length=64, unique=True, index=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    password_stamp: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utc_now)
+    last_seen_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
 class Room(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("hotel_id", "room_number"),
@@ -209,7 +227,30 @@ class RoomServiceOrder(SQLModel, table=True):
 class TransitionLog(SQLModel, table=True):
     """One row per transition of any machine: the audit trail."""
 
-    __table_args__ = (Index("ix_transitionlog_entity", "entity_kind", "entity_id", "id"),)
+    __table_args__ = (
+        Index("ix_transitionlog_entity", "entity_kind", "entity_id", "id"),
+        # Turnover analytics (workflows/services/analytics.py): a hotel's events of a few
+        # kinds over a period, read in the index with the columns the figures need.
+        Index(
+            "ix_transitionlog_hotel_event_created",
+            "hotel_id",
+            "entity_kind",
+            "event",
+            "created_at",
+            "entity_id",
+            "id",
+            "actor",
+        ),
+        # ... and a room's next or previous transition, from the row at hand.
+        Index(
+            "ix_transitionlog_entity_timeline",
+            "entity_kind",
+            "entity_id",
+            "id",
+            "event",
+            "created_at",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     hotel_id: int = Field(foreign_key="hotel.id", index=True)

@@ -4,6 +4,7 @@ order, with `id:` = outbox id so `Last-Event-ID` resumes exactly where a client 
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from fastapi import Depends, Header, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import StaffMember
+from api.auth import StaffMember, session_member
 from api.errors import ApiError
 from api.numbers import parse_decimal
 from api.realtime.stream_auth import stream_staff
@@ -90,13 +91,33 @@ def _reader(hotel_slug: str, last_event_id: str | None) -> HotelEventReader:
     return HotelEventReader(hotel.id, min(resume_after, newest))
 
 
+class SessionCheck:
+    """A stream opened with the web pages' session cookie ends once the session does
+    (sign-out, expiry, the member deactivated): checked every keep-alive interval. Each
+    check counts as use of the session, so an open board keeps it from idling out."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.interval = get_settings().sse_keepalive_seconds
+        self.checked_at = time.monotonic()
+
+    async def ended(self) -> bool:
+        if time.monotonic() - self.checked_at < self.interval:
+            return False
+        self.checked_at = time.monotonic()
+        return await run_in_threadpool(session_member, self.request) is None
+
+
 async def _events(request: Request, reader: HotelEventReader) -> AsyncIterator[ServerSentEvent]:
     poll_seconds = get_settings().relay_poll_seconds
     wakeups = getattr(request.app.state, "stream_wakeups", None)
     waiter_context = wakeups.waiter() if wakeups else contextlib.nullcontext(asyncio.Event())
+    session = SessionCheck(request) if getattr(request.state, "session_stream", False) else None
     with waiter_context as woken:
         yield ServerSentEvent(comment="connected", retry=3000)
         while True:  # ends when the client goes (EventSourceResponse cancels us)
+            if session is not None and await session.ended():
+                return
             woken.clear()
             events = await run_in_threadpool(reader.next_events)
             for event in events:

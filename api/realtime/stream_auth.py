@@ -1,10 +1,12 @@
-"""Who may read a hotel's events: its own staff, by header or (for EventSource) ?token=."""
+"""Who may read a hotel's events: its own staff, by header, by ?token= (an EventSource of
+another app cannot send headers), or by the web pages' session cookie (web/; the pages
+never put a token in a URL)."""
 
 from typing import Annotated
 
 from fastapi import Path, Query, Request
 
-from api.auth import StaffMember, authenticate, bearer_token
+from api.auth import StaffMember, authenticate, bearer_token, session_member
 from api.errors import ApiError
 from workflows.machines.errors import PERMISSION_DENIED
 
@@ -19,6 +21,11 @@ def stream_staff(
     hotel_slug: Annotated[str, Path(max_length=64)],
     token: Annotated[str | None, Query(max_length=512)] = None,
 ) -> StaffMember:
-    member = authenticate(bearer_token(request) or token, request)
+    credential = bearer_token(request) or token
+    member = session_member(request) if credential is None else None
+    if member is None:
+        member = authenticate(credential, request)
+    else:
+        request.state.session_stream = True  # re-checked while it runs (api/realtime/sse.py)
     ensure_same_hotel(member, hotel_slug)
     return member

@@ -4,7 +4,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -15,13 +15,16 @@ from api.app import create_app
 
 
 @contextmanager
-def running_app(**uvicorn_options: Any) -> Iterator[str]:
-    """The app under uvicorn in a thread, on a free loopback port; yields its base URL."""
+def running_app(
+    app_factory: Callable[[], Any] = create_app, **uvicorn_options: Any
+) -> Iterator[str]:
+    """The app (`app_factory`'s: the API's, or web.app's with the pages) under uvicorn in a
+    thread, on a free loopback port; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     options = {"log_level": "warning", "timeout_graceful_shutdown": 2, **uvicorn_options}
-    config = uvicorn.Config(create_app(), **options)
+    config = uvicorn.Config(app_factory(), **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -258,6 +258,8 @@ PROBES = [
         form={"socket_id": "1234.5678", "channel_name": f"private-hotel-{HOTEL}"},
     ),
     *webhook_probes(STAFF_BASE, MANAGER),
+    # Supervisors and managers (the matrix's staff is front desk: refused).
+    _staff("GET", "/analytics/turnover/", access=MANAGER),
 ]
 
 

@@ -197,6 +197,13 @@ TOO_MANY_ATTEMPTS = _code(
     "Too many failed sign-in attempts",
     "too many failed sign-ins from this address or for this username lately; see `Retry-After`",
 )
+CSRF_TOKEN_INVALID = _code(
+    "CSRF_TOKEN_INVALID",
+    403,
+    "This form has expired or did not come from Turnover's pages; reload the page and try again",
+    "a form or a state-changing request of the web pages without its session's CSRF token "
+    "(a page left open across a sign-out, or a post from another site)",
+)
 INVALID_SEED = _code(
     "INVALID_SEED", 422, "Invalid seed file", "`turnover seed` with a file it cannot load (CLI)"
 )
