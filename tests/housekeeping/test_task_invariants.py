@@ -138,6 +138,18 @@ class RoomsAndTasks(RuleBasedStateMachine):
             return
         self.check_in(booking, ready[0])
 
+    @rule(booking=st.integers(0, BOOKINGS - 1))
+    def check_in_then_move(self, booking: int) -> None:
+        """A guest checked in to a ready room who asks for another one (rooms are seldom
+        ready when a random guest asks)."""
+        ready = ready_rooms()
+        if len(ready) < 2:
+            outcomes["move", "too few ready rooms"] += 1
+            return
+        self.check_in(booking, ready[0])
+        if in_house_booking(ready[0]) == f"BK-{booking}":
+            self.move(ready[0], ready[1], ready=False)
+
     @rule(room=st.sampled_from(ROOMS), to=st.sampled_from(ROOMS), ready=st.booleans())
     def move(self, room: int, to: int, ready: bool) -> None:
         """To `to`, or (`ready`) to a READY_FOR_GUEST room when there is one."""
@@ -164,6 +176,9 @@ class RoomsAndTasks(RuleBasedStateMachine):
     @rule(room=st.sampled_from(ROOMS))
     def reinstate(self, room: int) -> None:
         booking = last_checked_out_booking(room)
+        if booking is None and in_house_booking(room) is not None:
+            self.check_out(room)  # a checkout by mistake, undone at once
+            booking = last_checked_out_booking(room)
         if booking is None:
             outcomes["reinstate", "no checkout"] += 1
             return

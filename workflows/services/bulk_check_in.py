@@ -7,11 +7,11 @@ gets a READY_FOR_GUEST room of the hotel, lowest floor first, then lowest number
 one another booking of the request names or holds, one held by another booking arriving
 today, nor one scheduled out of order during the stay.
 
-Auto-assign loads its candidate rooms once per request (`_FreeRooms`: as many as the
-bookings to place, in the order they are given, with the hotel's live out-of-order periods)
-and takes them from that in-memory list, so a request's cost grows linearly with its size;
-the list is topped up with one more query only when it runs dry (rooms passed over for an
-out-of-order period, or taken meanwhile).
+Auto-assign (`_FreeRooms`) loads the hotel's live out-of-order periods once per request
+and its next free room with one query whose exclusions do not grow with the request (the
+rooms it has given are OCCUPIED by then: only the request's reserved rooms, rooms held
+back for a period and rooms taken elsewhere meanwhile are excluded), so a request's cost
+grows linearly with its size.
 
 Two bulk check-ins at once never give one room to two bookings: the room's check-in is a
 compare-and-set (READY_FOR_GUEST -> OCCUPIED), and auto-assign locks its candidates with
@@ -132,7 +132,6 @@ class _Job:
     named_twice: set[int] = field(default_factory=set)
     named_seen: set[int] = field(default_factory=set)
     free_rooms: "_FreeRooms | None" = None  # loaded at the first booking to auto-assign
-    to_auto_assign: int = 0  # bookings of the request that may need auto-assign
 
     @property
     def session(self) -> Session:
@@ -148,13 +147,6 @@ class _Job:
         self.named_twice = {number for number, count in named.items() if count > 1}
         self.reserved = self._rooms_held_today() | self._room_ids(list(named))
         self.reserved |= {b.assigned_room_id for b in self.records.values() if b.assigned_room_id}
-        self.to_auto_assign = sum(
-            1
-            for item in items
-            if item.room_number is None
-            and item.booking_id in self.records
-            and self.records[item.booking_id].assigned_room_id is None
-        )
 
     def check_in(self, item: CheckInRequestItem, result: BulkCheckInResult) -> None:
         if item.booking_id not in self.records:
@@ -199,7 +191,6 @@ class _Job:
     def _auto_assigned(self, ref: BookingRef, record: Booking) -> int:
         if self.free_rooms is None:
             self.free_rooms = _FreeRooms(self.session, self.hotel, self.reserved)
-            self.free_rooms.top_up(self.to_auto_assign)
         for _ in range(AUTO_ASSIGN_TRIES):
             room = self.free_rooms.take(record.arrival_date, record.departure_date)
             if room is None:
@@ -210,9 +201,18 @@ class _Job:
                 if error.code not in ROOM_GONE or self._checked_in_meanwhile_by_ref(ref):
                     self.free_rooms.give_back(room)  # this booking's refusal, not the room's
                     raise
+                self.free_rooms.gone.add(room.id)  # type: ignore[arg-type]
                 continue  # taken meanwhile: the next free room
             return room.room_number
+        self._wait_for_other_check_ins(record)
         raise DomainError("No free READY_FOR_GUEST room to assign", code=ROOM_TAKEN)
+
+    def _wait_for_other_check_ins(self, record: Booking) -> None:
+        """Before telling a booking there is no room: a request checking it in at this
+        moment holds its row; wait for that transaction to end (the booking is then
+        reported skipped, as checked in meanwhile, not refused)."""
+        query = select(Booking.id).where(Booking.id == record.id).with_for_update()
+        self.session.exec(query).first()
 
     def _checked_in_meanwhile_by_ref(self, ref: BookingRef) -> bool:
         return self._checked_in_meanwhile(self.records[ref.booking_id])
@@ -254,17 +254,17 @@ class _Job:
 @dataclass
 class _FreeRooms:
     """The READY_FOR_GUEST rooms auto-assign may give, lowest floor then lowest number
-    first, loaded (and on PostgreSQL locked, skipping rooms another transaction holds) a
-    batch at a time; `take` gives the first one free of out-of-order periods during a stay.
-    `excluded`: rooms never to give (the request's named or held rooms, rooms held today),
-    and every room loaded once (a room is never offered twice)."""
+    first, loaded one at a time (on PostgreSQL locked, skipping rooms another transaction
+    holds: rooms are not locked ahead, so concurrent requests share them out evenly);
+    `take` gives the first one free of out-of-order periods during a stay. `excluded`:
+    rooms never to give (the request's named or held rooms, rooms held today)."""
 
     session: Session
     hotel: Hotel
     excluded: set[int]
     rooms: list[Room] = field(default_factory=list)
     periods: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
-    exhausted: bool = False
+    gone: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.excluded = set(self.excluded)
@@ -282,7 +282,7 @@ class _FreeRooms:
             for index, room in enumerate(self.rooms):
                 if not self._out_of_order(room, arrival, departure):
                     return self.rooms.pop(index)
-            if self.exhausted or not self.top_up(max(len(self.rooms), 1) * 2):
+            if not self.top_up(1):
                 return None
 
     def give_back(self, room: Room) -> None:
@@ -291,19 +291,20 @@ class _FreeRooms:
         self.rooms.sort(key=_room_order)
 
     def top_up(self, count: int) -> int:
-        """Load up to `count` more rooms; how many came."""
+        """Load up to `count` more rooms; how many came. Rooms this request has given are
+        OCCUPIED now, so the query excludes only the fixed reserved rooms, the ones held
+        in the list (passed over for a period) and the few taken meanwhile elsewhere."""
         floor = func.coalesce(Room.floor, Room.room_number / 100)
         query = select(Room).where(
             Room.hotel_id == self.hotel.id,
             Room.room_status == RoomTurnover.ready_for_guest.value,
         )  # ordered as _room_order
-        if self.excluded:
-            query = query.where(col(Room.id).not_in(self.excluded))
-        query = query.order_by(floor, col(Room.room_number)).limit(max(count, 1))
+        excluded = self.excluded | self.gone | {room.id for room in self.rooms}
+        if excluded:
+            query = query.where(col(Room.id).not_in(excluded))
+        query = query.order_by(floor, col(Room.room_number)).limit(count)
         loaded = list(self.session.exec(query.with_for_update(skip_locked=True)))
-        self.excluded |= {room.id for room in loaded if room.id is not None}
         self.rooms.extend(loaded)
-        self.exhausted = len(loaded) < max(count, 1)
         return len(loaded)
 
     def _out_of_order(self, room: Room, arrival: date, departure: date) -> bool:
