@@ -198,6 +198,11 @@ class PeriodSummary(BaseModel):
     reason: str
     status: str = Field(description="SCHEDULED, ACTIVE, ENDED or CANCELLED")
     room_status: str
+    waiting_reason: str | None = Field(
+        default=None,
+        description="Set while a period whose first day has come waits for its room "
+        "(still occupied): why it has not started",
+    )
     created_by: str
     created_at: str
 
@@ -214,6 +219,7 @@ class PeriodSummary(BaseModel):
             reason=period.reason,
             status=period.status,
             room_status=view.room.room_status,
+            waiting_reason=view.waiting_reason,
             created_by=period.created_by,
             created_at=iso_z(period.created_at),  # type: ignore[arg-type]
         )

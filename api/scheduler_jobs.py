@@ -1,5 +1,6 @@
 """The scheduler's jobs (workers/scheduler.py), composed here because workers import no
-services: the API process runs them in its lifespan, `turnover tick` once."""
+services: the API process runs them in its lifespan, `turnover tick` once. They are the
+out-of-order periods starting and ending and each hotel's daily housekeeping plan."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -8,11 +9,15 @@ from contextlib import asynccontextmanager
 from config.settings import get_settings
 from storage.timestamps import utc_now
 from workers.scheduler import Clock, Job, Scheduler
+from workflows.services.housekeeping_plan import DailyPlans
 from workflows.services.out_of_order import apply_due_periods
 
 
 def scheduler_jobs() -> list[Job]:
-    return [Job("out-of-order periods", apply_due_periods)]
+    return [
+        Job("out-of-order periods", apply_due_periods),
+        Job("housekeeping plan", DailyPlans().run),
+    ]
 
 
 def new_scheduler(clock: Clock = utc_now) -> Scheduler:

@@ -14,6 +14,7 @@ from storage.models import Booking, Room, TransitionLog
 from storage.timestamps import iso_z
 from workflows.machines.base import state_values
 from workflows.machines.booking_lifecycle import BookingLifecycle
+from workflows.machines.realtime_events import room_flags
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.bulk_checkout import BulkCheckoutResult
 from workflows.services.checkout import BookingOutcome
@@ -169,6 +170,10 @@ class RoomSummary(BaseModel):
     room_number: int
     room_status: str
     is_occupied: bool
+    room_flags: dict[str, bool] = Field(
+        description="The housekeeping flags of the day: do_not_disturb, make_up_room, "
+        "service_declined (docs/housekeeping.md)."
+    )
 
     @classmethod
     def of(cls, room: Room) -> "RoomSummary":
@@ -177,6 +182,7 @@ class RoomSummary(BaseModel):
             room_number=room.room_number,
             room_status=room.room_status,
             is_occupied=room.is_occupied,
+            room_flags=room_flags(room),
         )
 
 

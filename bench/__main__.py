@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from bench import (
     analytics,
+    bulk_check_in,
     bulk_scaling,
     engine_overhead,
     housekeeping_work,
@@ -37,6 +38,7 @@ SCENARIOS = (
     "webhooks",
     "housekeeping",
     "analytics",
+    "bulk_check_in",
 )
 
 
@@ -89,6 +91,8 @@ def main() -> int:
             produced = [large_seed.run(args.quick)]
         elif name == "idle":
             produced = [idle_cpu.run(args.quick)]
+        elif name == "bulk_check_in":
+            produced = [bulk_check_in.run(args.quick)]
         elif name == "analytics":
             produced = [analytics.run(args.quick)]
         elif name == "housekeeping":

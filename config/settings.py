@@ -101,10 +101,9 @@ class Settings(BaseSettings):
     fcm_base_url: str = "https://fcm.googleapis.com"
     notifier_in_process: bool = True
 
-    # Housekeeping (docs/housekeeping.md): the API process plans each hotel's day (its
+    # Housekeeping (docs/housekeeping.md): the scheduler plans each hotel's day (its
     # STAYOVER tasks) at this local hour of the hotel's time zone (0-23).
     housekeeping_plan_hour: int = Field(default=6, ge=0, le=23)
-    housekeeping_plan_in_process: bool = True
 
 
 @lru_cache

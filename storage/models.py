@@ -27,6 +27,8 @@ class Hotel(SQLModel, table=True):
     # Housekeeping credits per task kind ({"DEPARTURE": 1.0, ...}); unset kinds (or None)
     # use `DEFAULT_TASK_CREDITS`.
     housekeeping_credits: dict[str, float] | None = Field(default=None, sa_column=Column(JSON))
+    # The local day the scheduler last planned housekeeping for (claimed by compare-and-set).
+    housekeeping_planned_on: date | None = None
 
 
 STAFF_ROLES = ("front_desk", "housekeeper", "supervisor", "manager")

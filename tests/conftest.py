@@ -20,9 +20,9 @@ from workflows.machines.actors import Actor, Role
 POSTGRES_ENV = "TURNOVER_TEST_POSTGRES_URL"
 # Webhook secrets are encrypted with this key, not one generated into the working directory.
 os.environ.setdefault("TURNOVER_WEBHOOKS_ENCRYPTION_KEY", Fernet.generate_key().decode())
-# Servers the tests start do not plan the housekeeping day on their own (its events would
-# mix with the ones a test waits for); tests/housekeeping drives the schedule by hand.
-os.environ.setdefault("TURNOVER_HOUSEKEEPING_PLAN_IN_PROCESS", "0")
+# Servers the tests start run no scheduler (its housekeeping plan's events would mix with the
+# ones a test waits for): tests tick a scheduler by hand, with their own clock.
+os.environ.setdefault("TURNOVER_SCHEDULER_IN_PROCESS", "0")
 
 
 @pytest.fixture(autouse=True, scope="session")

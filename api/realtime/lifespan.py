@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.housekeeping_schedule import PlanSchedule
 from api.realtime.wakeups import StreamWakeups
 from config.settings import get_settings
 from storage.unit_of_work import add_commit_listener
@@ -28,14 +27,9 @@ async def realtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
         relay.start()
     integrations = IntegrationWorkers.from_settings(settings, in_process=True)
     integrations.start()
-    plans = PlanSchedule() if settings.housekeeping_plan_in_process else None
-    if plans is not None:
-        plans.start()
     try:
         yield
     finally:
-        if plans is not None:
-            await asyncio.to_thread(plans.stop)
         for remove in unregister:
             remove()
         if relay is not None:

@@ -197,6 +197,26 @@ def test_a_supervisors_morning(client: TestClient, staff: dict[str, dict[str, st
     assert task_of(tasks(client, maria), 103, "STAYOVER")["room_flags"]["do_not_disturb"] is False
 
 
+def test_rooms_and_their_status_events_show_the_flags(
+    client: TestClient, staff: dict[str, dict[str, str]]
+) -> None:
+    frank = staff["frank"]
+    client.post(f"{BASE}/rooms/103/flags/", headers=frank, json={"do_not_disturb": True})
+    client.post(f"{BASE}/rooms/101/flags/", headers=frank, json={"service_declined": True})
+    listed = client.get(f"{BASE}/rooms/", headers=frank).json()["items"]
+    flags = {room["room_number"]: room["room_flags"] for room in listed}
+    assert flags[103] == {"do_not_disturb": True, "make_up_room": False, "service_declined": False}
+    assert flags[102] == {"do_not_disturb": False, "make_up_room": False, "service_declined": False}
+    detail = client.get(f"{BASE}/rooms/103/", headers=frank).json()
+    assert detail["room_flags"]["do_not_disturb"] is True and "allowed_events" in detail
+    check_out(client, frank, "BK-101")
+    [payload] = [p for name, p in outbox() if name == "room-status-changed"]
+    contract = {"room_number", "old_status", "new_status", "source", "timestamp"}
+    assert set(payload) == contract | {"room_flags"}  # the seed contract's fields, unchanged
+    assert (payload["room_number"], payload["new_status"]) == (101, "CHECKOUT_DIRTY")
+    assert payload["room_flags"]["service_declined"] is True
+
+
 def test_skip_needs_a_reason(client: TestClient, staff: dict[str, dict[str, str]]) -> None:
     client.post(f"{BASE}/housekeeping/plan/", headers=staff["sue"], json={})
     stayover = task_of(tasks(client, staff["sue"]), 102, "STAYOVER")

@@ -105,6 +105,29 @@ def test_the_schedule_plans_at_the_local_hour(database: str) -> None:
     assert plans.run_due_plans(at_six + timedelta(hours=3)) == []  # once a day
 
 
+def test_the_scheduler_plans_each_day_once(database: str) -> None:
+    from api.scheduler_jobs import new_scheduler
+
+    plan_hotel(rooms=2, timezone="Pacific/Auckland")
+    clock = [datetime(2026, 12, 1, 16, 59, tzinfo=UTC)]  # 05:59 on DAY in Auckland
+    scheduler = new_scheduler(clock=lambda: clock[0])
+    assert scheduler.tick()["housekeeping plan"] == 0
+    clock[0] = datetime(2026, 12, 1, 17 + 6, 0, tzinfo=UTC)  # 12:00 (past the plan hour, 6)
+    assert scheduler.tick()["housekeeping plan"] == 3  # 2 stayovers, the dirty room's cleaning
+    assert new_scheduler(clock=lambda: clock[0]).tick()["housekeeping plan"] == 0  # another
+    clock[0] += timedelta(days=1)
+    assert scheduler.tick()["housekeeping plan"] == 2  # the next day's stayovers
+    assert [kind for _, kind, _ in planned()].count("STAYOVER") == 4
+
+
+def test_turnover_tick_plans_the_day(sqlite_database: str) -> None:
+    plan_hotel(rooms=1)
+    result = CliRunner().invoke(app, ["tick"])
+    assert result.exit_code == 0, result.output
+    assert "out-of-order periods: 0 change(s)" in result.output
+    assert "housekeeping plan:" in result.output
+
+
 def test_cli_plan(sqlite_database: str) -> None:
     plan_hotel(rooms=2)
     runner = CliRunner()
@@ -141,4 +164,35 @@ def test_concurrent_processes_plan_each_task_once(postgres_database: str) -> Non
     for worker in workers:
         worker.join(timeout=120)
         assert worker.exitcode == 0
+    assert len(planned()) == 41 and creations() == 41
+
+
+def _tick_in_another_process(url: str, start: Any, changes: Any) -> None:
+    from api.scheduler_jobs import new_scheduler
+    from storage.database import use_database
+
+    use_database(url)
+    scheduler = new_scheduler(clock=lambda: datetime(2026, 12, 2, 12, tzinfo=UTC))
+    start.wait(timeout=60)
+    for _ in range(2):
+        changes.put(scheduler.tick()["housekeeping plan"])
+
+
+def test_concurrent_schedulers_plan_the_day_once(postgres_database: str) -> None:
+    plan_hotel(rooms=40)
+    url = get_engine().url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("spawn")
+    start, changes = context.Event(), context.Queue()
+    workers = [
+        context.Process(target=_tick_in_another_process, args=(url, start, changes))
+        for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    start.set()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    per_tick = sorted(changes.get(timeout=10) for _ in range(8))
+    assert per_tick == [0] * 7 + [41]  # one scheduler planned the day, in one tick
     assert len(planned()) == 41 and creations() == 41

@@ -1,5 +1,6 @@
 """Model-based test: random sequences of task events, room events, check-ins, checkouts
-(ordinary and destructive) and daily plans run against the real services; after every step
+(ordinary and destructive), room moves, the front desk's undo (revert a check-in,
+reinstate a checkout) and daily plans run against the real services; after every step
 a room and its tasks agree (the invariants of docs/housekeeping.md, checked in the
 database).
 
@@ -32,6 +33,7 @@ from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.bulk_checkout import bulk_checkout
 from workflows.services.check_in import check_in_booking
 from workflows.services.checkout import BookingRef, checkout_booking
+from workflows.services.front_desk import move_booking, reinstate_booking, revert_check_in
 from workflows.services.housekeeping import RoomRef, transition_room
 from workflows.services.housekeeping_plan import plan_day
 from workflows.services.housekeeping_tasks import transition_task
@@ -128,6 +130,61 @@ class RoomsAndTasks(RuleBasedStateMachine):
         ref = BookingRef(HOTEL, booking)
         self.attempt("checkout", lambda: checkout_booking(booking=ref, performed_by=ANNA))
 
+    @rule(booking=st.integers(0, BOOKINGS - 1))
+    def check_in_to_a_ready_room(self, booking: int) -> None:
+        ready = ready_rooms()
+        if not ready:
+            outcomes["check_in", "no ready room"] += 1
+            return
+        self.check_in(booking, ready[0])
+
+    @rule(booking=st.integers(0, BOOKINGS - 1))
+    def check_in_then_move(self, booking: int) -> None:
+        """A guest checked in to a ready room who asks for another one (rooms are seldom
+        ready when a random guest asks)."""
+        ready = ready_rooms()
+        if len(ready) < 2:
+            outcomes["move", "too few ready rooms"] += 1
+            return
+        self.check_in(booking, ready[0])
+        if in_house_booking(ready[0]) == f"BK-{booking}":
+            self.move(ready[0], ready[1], ready=False)
+
+    @rule(room=st.sampled_from(ROOMS), to=st.sampled_from(ROOMS), ready=st.booleans())
+    def move(self, room: int, to: int, ready: bool) -> None:
+        """To `to`, or (`ready`) to a READY_FOR_GUEST room when there is one."""
+        booking = in_house_booking(room)
+        if booking is None:
+            outcomes["move", "nobody in"] += 1
+            return
+        if ready:
+            to = next(iter(ready_rooms()), to)
+        ref = BookingRef(HOTEL, booking)
+        self.attempt(
+            "move", lambda: move_booking(booking=ref, to_room_number=to, performed_by=ANNA)
+        )
+
+    @rule(room=st.sampled_from(ROOMS))
+    def revert_check_in(self, room: int) -> None:
+        booking = in_house_booking(room)
+        if booking is None:
+            outcomes["revert_check_in", "nobody in"] += 1
+            return
+        ref = BookingRef(HOTEL, booking)
+        self.attempt("revert_check_in", lambda: revert_check_in(booking=ref, performed_by=ANNA))
+
+    @rule(room=st.sampled_from(ROOMS))
+    def reinstate(self, room: int) -> None:
+        booking = last_checked_out_booking(room)
+        if booking is None and in_house_booking(room) is not None:
+            self.check_out(room)  # a checkout by mistake, undone at once
+            booking = last_checked_out_booking(room)
+        if booking is None:
+            outcomes["reinstate", "no checkout"] += 1
+            return
+        ref = BookingRef(HOTEL, booking)
+        self.attempt("reinstate", lambda: reinstate_booking(booking=ref, performed_by=ANNA))
+
     @rule(room=st.sampled_from(ROOMS))
     def destructive_checkout(self, room: int) -> None:
         room_id = room_id_of(room)
@@ -200,6 +257,23 @@ def in_house_booking(room_number: int) -> str | None:
         return uow.session.exec(query).first()
 
 
+def last_checked_out_booking(room_number: int) -> str | None:
+    with UnitOfWork(write=False) as uow:
+        query = (
+            select(Booking.booking_id)
+            .join(Room, Booking.assigned_room_id == Room.id)  # type: ignore[arg-type]
+            .where(Room.room_number == room_number, Booking.status == "COMPLETED")
+            .order_by(Booking.checked_out_at.desc())  # type: ignore[union-attr]
+        )
+        return uow.session.exec(query).first()
+
+
+def ready_rooms() -> list[int]:
+    with UnitOfWork(write=False) as uow:
+        query = select(Room.room_number).where(Room.room_status == "READY_FOR_GUEST")
+        return sorted(uow.session.exec(query))
+
+
 def room_id_of(room_number: int) -> int:
     with UnitOfWork(write=False) as uow:
         found = uow.session.exec(select(Room.id).where(Room.room_number == room_number)).one()
@@ -251,5 +325,8 @@ def test_rooms_and_tasks_always_agree(database: str) -> None:
         "task finish",
         "task pass_inspection",
         "room start_cleaning",
+        "move",
+        "revert_check_in",
+        "reinstate",
     }
-    assert wanted <= succeeded, sorted(outcomes.items())
+    assert wanted <= succeeded, str(sorted(outcomes.items()))

@@ -92,7 +92,8 @@ def _room_fired_by() -> dict[str, FiredBy]:
 def _period_fired_by() -> dict[str, FiredBy]:
     return {
         "start": FiredBy(Firer.SCHEDULER, (apply_due_periods, schedule_period)),
-        "end": FiredBy(Firer.SCHEDULER, (apply_due_periods, shorten_period, cancel_period)),
+        "end": FiredBy(Firer.SCHEDULER, (apply_due_periods, shorten_period)),
+        "end_now": FiredBy(Firer.STAFF, (cancel_period,)),
         "cancel": FiredBy(Firer.STAFF, (cancel_period,)),
     }
 

@@ -24,11 +24,13 @@ from workflows.machines.errors import (
     CHECKOUT_FAILED,
     NOT_CHECKED_IN,
     ROOM_NOT_READY,
+    ROOM_OUT_OF_ORDER,
     TOO_EARLY,
     UNDO_NOT_ALLOWED,
     TransitionRefused,
 )
 from workflows.machines.hotel_day import hotel_today
+from workflows.machines.out_of_order_period import out_of_order_during
 from workflows.machines.realtime_events import (
     BOOKING_ROOM_MOVED,
     booking_event,
@@ -62,7 +64,13 @@ class BookingLifecycle(TurnoverMachine):
 
     check_in = confirmed.to(
         checked_in,
-        cond=["has_assigned_room", "room_in_same_hotel", "room_is_ready", "arrival_day_has_come"],
+        cond=[
+            "has_assigned_room",
+            "room_in_same_hotel",
+            "room_is_ready",
+            "arrival_day_has_come",
+            "room_in_order_for_stay",
+        ],
         on=["note_early_check_in", "assign_room", "stamp_checked_in_at", "attach_guests_to_room"],
     )
     check_out = checked_in.to(
@@ -80,6 +88,7 @@ class BookingLifecycle(TurnoverMachine):
             "new_room_differs",
             "new_room_in_same_hotel",
             "new_room_is_ready",
+            "new_room_in_order_for_stay",
         ],
         on=["move_guest_records", "take_new_room"],
     )
@@ -257,6 +266,29 @@ class BookingLifecycle(TurnoverMachine):
     )
     def new_room_is_ready(self) -> bool:
         return self.new_room is None or self.new_room.room_status == "READY_FOR_GUEST"
+
+    @guard(
+        check_in=Refusal(
+            ROOM_OUT_OF_ORDER,
+            "Cannot check_in {entity}: its room is scheduled out of order during the stay",
+        )
+    )
+    def room_in_order_for_stay(self) -> bool:
+        return self.room is None or not self._out_of_order_during_stay(self.room)
+
+    @guard(
+        move=Refusal(
+            ROOM_OUT_OF_ORDER,
+            "Cannot move {entity}: the new room is scheduled out of order during the stay",
+        )
+    )
+    def new_room_in_order_for_stay(self) -> bool:
+        return self.new_room is None or not self._out_of_order_during_stay(self.new_room)
+
+    def _out_of_order_during_stay(self, room: Room) -> bool:
+        """A live period of `room` on a night from today to the departure."""
+        session = self.ctx.session
+        return out_of_order_during(session, room, self.today, self.model.departure_date) is not None
 
     @guard(
         revert_check_in=Refusal(

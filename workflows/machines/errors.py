@@ -150,6 +150,13 @@ PERIOD_CLASH = _code(
     "scheduling or lengthening an out-of-order period over days a booking assigned to the "
     "room stays (its departure day is free), or over another scheduled or active period",
 )
+ROOM_OUT_OF_ORDER = _code(
+    "ROOM_OUT_OF_ORDER",
+    409,
+    "The room is out of order during the stay",
+    "checking a booking in to a named room, or moving it into one, that has a scheduled or "
+    "active out-of-order period on a day from today to the night before the departure",
+)
 PERIOD_NOT_FOUND = _code(
     "PERIOD_NOT_FOUND",
     404,

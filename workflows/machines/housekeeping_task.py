@@ -469,6 +469,12 @@ class _RoomTasks:
     def back_in_service(self) -> None:
         self.open(TOUCH_UP)
 
+    def check_in_reverted(self) -> None:
+        """A check-in undone at the front desk (the room is ready again, nobody stays): a
+        stayover planned for it is not needed."""
+        for task in self.of_kinds(STAYOVER):
+            self.fire(task, "cancel")
+
     def reinstated(self) -> None:
         """A checkout undone at the front desk (the guest is back, the room still dirty):
         the departure cleaning it opened is not needed any more."""
@@ -487,5 +493,6 @@ _ROOM_FOLLOWERS = {
     "take_out_of_order": _RoomTasks.out_of_order,
     "return_to_service": _RoomTasks.back_in_service,
     "reinstate": _RoomTasks.reinstated,
+    "revert_check_in": _RoomTasks.check_in_reverted,
 }
 ROOM_EVENTS_TASKS_FOLLOW = tuple(_ROOM_FOLLOWERS)

@@ -39,20 +39,26 @@ class OutOfOrderPeriodMachine(TurnoverMachine):
 
     start = scheduled.to(active, cond=["first_day_has_come"])
     end = active.to(ended, cond=["last_day_is_over"])
+    # Cancelling an active period: it ends now, its `to` set to today (the last day it held
+    # the room, for part of it), never before its `from`.
+    end_now = active.to(ended)
     cancel = scheduled.to(cancelled)
 
     who_may_fire: ClassVar[dict[str, tuple[Role, ...]]] = {
         "start": SUPERVISION,
         "end": SUPERVISION,
+        "end_now": SUPERVISION,
         "cancel": SUPERVISION,
     }
     drives: ClassVar[dict[str, Drive]] = {
         "start": Drive(RoomTurnover, "room", "take_out_of_order"),
         "end": Drive(RoomTurnover, "room", "return_to_service"),
+        "end_now": Drive(RoomTurnover, "room", "return_to_service"),
     }
     unavailable: ClassVar[dict[str, Refusal]] = {
         "start": Refusal(TRANSITION_NOT_ALLOWED, "Cannot start {entity}: it is {state}"),
         "end": Refusal(TRANSITION_NOT_ALLOWED, "Cannot end {entity}: it is {state}"),
+        "end_now": Refusal(TRANSITION_NOT_ALLOWED, "Cannot end {entity}: it is {state}"),
         "cancel": Refusal(
             TRANSITION_NOT_ALLOWED, "Cannot cancel {entity}: it is {state} (shorten it instead)"
         ),
@@ -60,6 +66,7 @@ class OutOfOrderPeriodMachine(TurnoverMachine):
     realtime_events: ClassVar[dict[str, str]] = {
         "start": "out-of-order-period-started",
         "end": "out-of-order-period-ended",
+        "end_now": "out-of-order-period-ended",
         "cancel": "out-of-order-period-cancelled",
     }
 
@@ -98,6 +105,20 @@ class OutOfOrderPeriodMachine(TurnoverMachine):
     @guard(end=Refusal(TRANSITION_NOT_ALLOWED, "Cannot end {entity} before its last day is over"))
     def last_day_is_over(self) -> bool:
         return self.today > self.model.ends_on
+
+
+def out_of_order_during(
+    session: Session, room: Room, first_day: date, departure: date
+) -> int | None:
+    """The id of a live period of `room` covering a night from `first_day` to the night
+    before `departure` (a period may start on the departure day), or None."""
+    query = select(OutOfOrderPeriod.id).where(
+        OutOfOrderPeriod.room_id == room.id,
+        col(OutOfOrderPeriod.status).in_(LIVE_PERIOD_STATUSES),
+        OutOfOrderPeriod.starts_on < departure,
+        OutOfOrderPeriod.ends_on >= first_day,
+    )
+    return session.exec(query.limit(1)).first()
 
 
 def clashes(

@@ -20,15 +20,25 @@ def hotel_channel(hotel_slug: str) -> str:
 
 
 def room_status_changed(
-    *, room_number: int, old_status: str, new_status: str, source: str, at: datetime
+    *,
+    room_number: int,
+    old_status: str,
+    new_status: str,
+    source: str,
+    at: datetime,
+    flags: dict | None = None,
 ) -> dict:
-    return {
+    """The seed contract's fields, then (added) the room's housekeeping flags."""
+    payload = {
         "room_number": room_number,
         "old_status": old_status,
         "new_status": new_status,
         "source": source,
         "timestamp": iso_z(at),
     }
+    if flags is not None:
+        payload["room_flags"] = flags
+    return payload
 
 
 def booking_event(*, booking_id: str, room_number: int | None, at: datetime) -> dict:

@@ -20,7 +20,11 @@ from workflows.machines.base import Drive, Follow, Refusal, TurnoverMachine, gua
 from workflows.machines.errors import PERMISSION_DENIED, TRANSITION_NOT_ALLOWED, TransitionRefused
 from workflows.machines.guest_notifications import checkout_notification, notifications_enabled
 from workflows.machines.housekeeping_task import ROOM_EVENTS_TASKS_FOLLOW, follow_room
-from workflows.machines.realtime_events import ROOM_STATUS_CHANGED, room_status_changed
+from workflows.machines.realtime_events import (
+    ROOM_STATUS_CHANGED,
+    room_flags,
+    room_status_changed,
+)
 
 CHECKOUT_HOOKS = [
     "mark_vacant",
@@ -154,6 +158,7 @@ class RoomTurnover(TurnoverMachine):
             new_status=new_status,
             source=self.ctx.source,
             at=self.ctx.now,
+            flags=room_flags(self.model),
         )
         return self.realtime_events[event], payload
 

@@ -7,15 +7,21 @@ gets a READY_FOR_GUEST room of the hotel, lowest floor first, then lowest number
 one another booking of the request names or holds, one held by another booking arriving
 today, nor one scheduled out of order during the stay.
 
+Auto-assign (`_FreeRooms`) loads the hotel's live out-of-order periods once per request
+and its next free room with one query whose exclusions do not grow with the request (the
+rooms it has given are OCCUPIED by then: only the request's reserved rooms, rooms held
+back for a period and rooms taken elsewhere meanwhile are excluded), so a request's cost
+grows linearly with its size.
+
 Two bulk check-ins at once never give one room to two bookings: the room's check-in is a
-compare-and-set (READY_FOR_GUEST -> OCCUPIED), and auto-assign picks its room with
-`FOR UPDATE SKIP LOCKED` on PostgreSQL, so a room another transaction is giving away is
+compare-and-set (READY_FOR_GUEST -> OCCUPIED), and auto-assign locks its candidates with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL, so rooms another transaction is giving away are
 passed over instead of waited for (SQLite runs one writer at a time).
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -125,6 +131,7 @@ class _Job:
     reserved: set[int] = field(default_factory=set)
     named_twice: set[int] = field(default_factory=set)
     named_seen: set[int] = field(default_factory=set)
+    free_rooms: "_FreeRooms | None" = None  # loaded at the first booking to auto-assign
 
     @property
     def session(self) -> Session:
@@ -182,19 +189,30 @@ class _Job:
         return self._auto_assigned(ref, record), True
 
     def _auto_assigned(self, ref: BookingRef, record: Booking) -> int:
+        if self.free_rooms is None:
+            self.free_rooms = _FreeRooms(self.session, self.hotel, self.reserved)
         for _ in range(AUTO_ASSIGN_TRIES):
-            room = self._free_room(record)
+            room = self.free_rooms.take(record.arrival_date, record.departure_date)
             if room is None:
                 break
-            self.reserved.add(room.id)  # type: ignore[arg-type]
             try:
                 self._service(ref, room.room_number)
             except DomainError as error:
                 if error.code not in ROOM_GONE or self._checked_in_meanwhile_by_ref(ref):
+                    self.free_rooms.give_back(room)  # this booking's refusal, not the room's
                     raise
+                self.free_rooms.gone.add(room.id)  # type: ignore[arg-type]
                 continue  # taken meanwhile: the next free room
             return room.room_number
+        self._wait_for_other_check_ins(record)
         raise DomainError("No free READY_FOR_GUEST room to assign", code=ROOM_TAKEN)
+
+    def _wait_for_other_check_ins(self, record: Booking) -> None:
+        """Before telling a booking there is no room: a request checking it in at this
+        moment holds its row; wait for that transaction to end (the booking is then
+        reported skipped, as checked in meanwhile, not refused)."""
+        query = select(Booking.id).where(Booking.id == record.id).with_for_update()
+        self.session.exec(query).first()
 
     def _checked_in_meanwhile_by_ref(self, ref: BookingRef) -> bool:
         return self._checked_in_meanwhile(self.records[ref.booking_id])
@@ -212,26 +230,6 @@ class _Job:
             now=self.now,
             uow=self.uow,
         )
-
-    def _free_room(self, record: Booking) -> Room | None:
-        """The lowest-floor, lowest-numbered READY_FOR_GUEST room auto-assign may give,
-        none scheduled out of order during the booking's stay, skipping rooms another
-        transaction has locked (PostgreSQL)."""
-        floor = func.coalesce(Room.floor, Room.room_number / 100)
-        out_of_order = select(OutOfOrderPeriod.room_id).where(
-            col(OutOfOrderPeriod.status).in_(LIVE_PERIOD_STATUSES),
-            OutOfOrderPeriod.starts_on < record.departure_date,
-            OutOfOrderPeriod.ends_on >= record.arrival_date,
-        )
-        query = select(Room).where(
-            Room.hotel_id == self.hotel.id,
-            Room.room_status == RoomTurnover.ready_for_guest.value,
-            col(Room.id).not_in(out_of_order),
-        )
-        if self.reserved:
-            query = query.where(col(Room.id).not_in(self.reserved))
-        query = query.order_by(floor, col(Room.room_number)).limit(1)
-        return self.session.exec(query.with_for_update(skip_locked=True)).first()
 
     def _rooms_held_today(self) -> set[int]:
         """Rooms assigned to CONFIRMED bookings arriving today (or overdue)."""
@@ -251,3 +249,71 @@ class _Job:
             Room.hotel_id == self.hotel.id, col(Room.room_number).in_(numbers)
         )
         return {room_id for room_id in self.session.exec(query) if room_id is not None}
+
+
+@dataclass
+class _FreeRooms:
+    """The READY_FOR_GUEST rooms auto-assign may give, lowest floor then lowest number
+    first, loaded one at a time (on PostgreSQL locked, skipping rooms another transaction
+    holds: rooms are not locked ahead, so concurrent requests share them out evenly);
+    `take` gives the first one free of out-of-order periods during a stay. `excluded`:
+    rooms never to give (the request's named or held rooms, rooms held today)."""
+
+    session: Session
+    hotel: Hotel
+    excluded: set[int]
+    rooms: list[Room] = field(default_factory=list)
+    periods: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
+    gone: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.excluded = set(self.excluded)
+        query = select(OutOfOrderPeriod).where(
+            OutOfOrderPeriod.hotel_id == self.hotel.id,
+            col(OutOfOrderPeriod.status).in_(LIVE_PERIOD_STATUSES),
+        )
+        periods: dict[int, list[tuple[date, date]]] = defaultdict(list)
+        for period in self.session.exec(query):
+            periods[period.room_id].append((period.starts_on, period.ends_on))
+        self.periods = dict(periods)
+
+    def take(self, arrival: date, departure: date) -> Room | None:
+        while True:
+            for index, room in enumerate(self.rooms):
+                if not self._out_of_order(room, arrival, departure):
+                    return self.rooms.pop(index)
+            if not self.top_up(1):
+                return None
+
+    def give_back(self, room: Room) -> None:
+        """A room taken for a booking that was then refused for its own reasons."""
+        self.rooms.append(room)
+        self.rooms.sort(key=_room_order)
+
+    def top_up(self, count: int) -> int:
+        """Load up to `count` more rooms; how many came. Rooms this request has given are
+        OCCUPIED now, so the query excludes only the fixed reserved rooms, the ones held
+        in the list (passed over for a period) and the few taken meanwhile elsewhere."""
+        floor = func.coalesce(Room.floor, Room.room_number / 100)
+        query = select(Room).where(
+            Room.hotel_id == self.hotel.id,
+            Room.room_status == RoomTurnover.ready_for_guest.value,
+        )  # ordered as _room_order
+        excluded = self.excluded | self.gone | {room.id for room in self.rooms}
+        if excluded:
+            query = query.where(col(Room.id).not_in(excluded))
+        query = query.order_by(floor, col(Room.room_number)).limit(count)
+        loaded = list(self.session.exec(query.with_for_update(skip_locked=True)))
+        self.rooms.extend(loaded)
+        return len(loaded)
+
+    def _out_of_order(self, room: Room, arrival: date, departure: date) -> bool:
+        return any(
+            starts_on < departure and ends_on >= arrival
+            for starts_on, ends_on in self.periods.get(room.id or 0, ())
+        )
+
+
+def _room_order(room: Room) -> tuple[int, int]:
+    floor = room.floor if room.floor is not None else room.room_number // 100
+    return floor, room.room_number

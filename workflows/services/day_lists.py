@@ -14,7 +14,7 @@ from storage.unit_of_work import UnitOfWork
 from workflows.machines.actors import Actor
 from workflows.machines.booking_lifecycle import BookingLifecycle
 from workflows.machines.hotel_day import hotel_today
-from workflows.services.queries import Page, _page, _rooms_by_id
+from workflows.services.queries import Page, page_of, rooms_by_id
 from workflows.services.scope import HotelScope, hotel_scope
 
 CONFIRMED = BookingLifecycle.confirmed.value
@@ -111,7 +111,7 @@ def booking_history(
             TransitionLog.entity_kind == BookingLifecycle.entity_kind,
             TransitionLog.entity_id == booking.id,
         )
-        return _page(scope.session, query.order_by(col(TransitionLog.id).desc()), limit, offset)
+        return page_of(scope.session, query.order_by(col(TransitionLog.id).desc()), limit, offset)
 
 
 def _arriving(query, day: date):  # type: ignore[no-untyped-def]
@@ -155,8 +155,8 @@ def _day_list(  # type: ignore[no-untyped-def]
         today = hotel_today(scope.hotel, now)
         day = day or today
         query = select_bookings(select(Booking).where(Booking.hotel_id == scope.hotel.id), day)
-        page = _page(scope.session, query, limit, offset)
-        rooms = _rooms_by_id(scope.session, {b.assigned_room_id for b in page.items})
+        page = page_of(scope.session, query, limit, offset)
+        rooms = rooms_by_id(scope.session, {b.assigned_room_id for b in page.items})
         items = [
             _item(scope, actor, now, today, booking, rooms.get(booking.assigned_room_id))  # type: ignore[arg-type]
             for booking in page.items

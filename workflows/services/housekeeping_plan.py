@@ -5,14 +5,16 @@ previous days' housekeeping flags are cleared.
 Idempotent, also from several hosts at once: every planned task carries a `plan_key`
 ("STAYOVER:2026-12-02") unique per room, and is inserted with ON CONFLICT DO NOTHING, so a
 second run (or a concurrent one) inserts nothing and records nothing.
-`run_due_plans(now)` runs the plan of every hotel whose local clock has reached
-`TURNOVER_HOUSEKEEPING_PLAN_HOUR` and whose day has not been planned by this process yet.
+`DailyPlans.run_due_plans(now)`, a job of the scheduler (api/scheduler_jobs.py), runs the
+plan of every hotel whose local clock has reached `TURNOVER_HOUSEKEEPING_PLAN_HOUR` and
+whose day the scheduler has not planned yet (`Hotel.housekeeping_planned_on`, claimed by
+compare-and-set: once per day however many schedulers run).
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -198,11 +200,10 @@ def due_hotels(session: Session, now: datetime, hour: int) -> list[tuple[str, da
 
 @dataclass
 class DailyPlans:
-    """Runs each hotel's plan once per local day, at or after the plan hour. `planned`
-    remembers what this process has done (the unique key makes a repeat harmless anyway)."""
+    """Runs each hotel's plan once per local day, at or after the plan hour: the scheduler's
+    job (api/scheduler_jobs.py), in every API process and in `turnover tick`."""
 
     hour: int = field(default_factory=lambda: get_settings().housekeeping_plan_hour)
-    planned: dict[str, date] = field(default_factory=dict)
 
     def run_due_plans(self, now: datetime | None = None) -> list[PlanResult]:
         now = now or utc_now()
@@ -210,8 +211,32 @@ class DailyPlans:
             due = due_hotels(tx.session, now, self.hour)
         results = []
         for slug, day in due:
-            if self.planned.get(slug) == day:
-                continue
-            results.append(plan_day(hotel_slug=slug, day=day, now=now))
-            self.planned[slug] = day
+            result = _plan_if_unclaimed(slug, day, now)
+            if result is not None:
+                results.append(result)
         return results
+
+    def run(self, now: datetime) -> int:
+        """The scheduler's job: tasks created (the plans' flag clearings are not counted)."""
+        return sum(result.total_created for result in self.run_due_plans(now))
+
+
+def _plan_if_unclaimed(slug: str, day: date, now: datetime) -> PlanResult | None:
+    """Claim the hotel's `day` (move `housekeeping_planned_on` forward: compare-and-set, a
+    concurrent claim waits for this row and then finds nothing to move) and plan it, in one
+    transaction: a failed plan leaves the day unclaimed, to be tried at the next tick."""
+    with transaction() as uow:
+        claim = (
+            update(Hotel)
+            .where(
+                col(Hotel.slug) == slug,
+                or_(
+                    col(Hotel.housekeeping_planned_on).is_(None),
+                    col(Hotel.housekeeping_planned_on) < day,
+                ),
+            )
+            .values(housekeeping_planned_on=day)
+        )
+        if uow.session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return plan_day(hotel_slug=slug, day=day, now=now, uow=uow)

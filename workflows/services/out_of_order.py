@@ -9,7 +9,7 @@ processes, hosts and `turnover tick` running at once each change happens exactly
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -30,7 +30,7 @@ from workflows.machines.hotel_day import hotel_today
 from workflows.machines.out_of_order_period import OutOfOrderPeriodMachine, clashes
 from workflows.machines.room_turnover import RoomTurnover
 from workflows.services.lookups import FRESH
-from workflows.services.queries import Page, _page
+from workflows.services.queries import Page, page_of
 from workflows.services.retries import retry_on_conflict
 from workflows.services.scope import HotelScope, hotel_scope
 
@@ -44,6 +44,19 @@ ACTIVE = OutOfOrderPeriodMachine.active.value
 class PeriodView:
     period: OutOfOrderPeriod
     room: Room
+    today: date | None = None  # the hotel's day when it was read
+
+    @property
+    def waiting_reason(self) -> str | None:
+        """Why a period whose first day has come has not started: its room is still in
+        use (the scheduler starts it at its first tick after the guest has left)."""
+        period, today = self.period, self.today
+        if period.status != SCHEDULED or today is None or period.starts_on > today:
+            return None
+        return (
+            f"room {self.room.room_number} is {self.room.room_status}: the period starts "
+            "once the room is free (the guest has left)"
+        )
 
 
 @retry_on_conflict
@@ -83,21 +96,29 @@ def schedule_period(
         scope.session.add(period)
         scope.session.flush()
         _try(scope, period, room, "start", performed_by, now)
-        return PeriodView(period, room)
+        return PeriodView(period, room, today)
 
 
 def list_periods(
-    *, hotel_slug: str, room_number: int, limit: int, offset: int, uow: UnitOfWork | None = None
+    *,
+    hotel_slug: str,
+    room_number: int,
+    limit: int,
+    offset: int,
+    now: datetime | None = None,
+    uow: UnitOfWork | None = None,
 ) -> Page[PeriodView]:
     """The room's periods, latest first day first."""
     with hotel_scope(hotel_slug, uow, write=False) as scope:
+        today = hotel_today(scope.hotel, now or utc_now())
         room = scope.room(room_number)
         query = select(OutOfOrderPeriod).where(OutOfOrderPeriod.room_id == room.id)
         query = query.order_by(
             col(OutOfOrderPeriod.starts_on).desc(), col(OutOfOrderPeriod.id).desc()
         )
-        page = _page(scope.session, query, limit, offset)
-        return Page([PeriodView(p, room) for p in page.items], page.total, limit, offset)
+        page = page_of(scope.session, query, limit, offset)
+        views = [PeriodView(p, room, today) for p in page.items]
+        return Page(views, page.total, limit, offset)
 
 
 @retry_on_conflict
@@ -129,7 +150,7 @@ def shorten_period(
         scope.session.add(period)
         if period.status == ACTIVE:
             _try(scope, period, room, "end", performed_by, now)
-        return PeriodView(period, room)
+        return PeriodView(period, room, hotel_today(scope.hotel, now))
 
 
 @retry_on_conflict
@@ -142,19 +163,20 @@ def cancel_period(
     now: datetime | None = None,
     uow: UnitOfWork | None = None,
 ) -> PeriodView:
-    """A scheduled period is cancelled; an active one ends now (the room returns)."""
+    """A scheduled period is cancelled; an active one ends now (the room returns), its
+    last day (`to`) today."""
     _check_may_schedule(performed_by)
     now = now or utc_now()
     with hotel_scope(hotel_slug, uow) as scope:
         room = _locked_room(scope, room_number)
         period = _period(scope.session, room, period_id)
-        if period.status == ACTIVE:
-            period.ends_on = min(period.ends_on, hotel_today(scope.hotel, now) - timedelta(days=1))
+        if period.status == ACTIVE:  # `to` becomes today (never before `from`)
+            period.ends_on = min(period.ends_on, hotel_today(scope.hotel, now))
             scope.session.add(period)
-            _machine(scope.session, scope.hotel, period, room, performed_by, now).fire("end")
+            _machine(scope.session, scope.hotel, period, room, performed_by, now).fire("end_now")
         else:
             _machine(scope.session, scope.hotel, period, room, performed_by, now).fire("cancel")
-        return PeriodView(period, room)
+        return PeriodView(period, room, hotel_today(scope.hotel, now))
 
 
 # --- the scheduler's job ---------------------------------------------------------------------
@@ -169,7 +191,7 @@ def apply_due_periods(now: datetime) -> int:
         try:
             changed += _apply(period_id, event, now)
         except DomainError as error:  # e.g. the room is still occupied: tried again next tick
-            log.warning(
+            log.info(  # (the period shows it: `waiting_reason`)
                 "out-of-order period %s: %s not applied: %s", period_id, event, error.message
             )
     return changed

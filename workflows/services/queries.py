@@ -53,7 +53,7 @@ def list_rooms(
         query = select(Room).where(Room.hotel_id == scope.hotel.id)
         if status is not None:
             query = query.where(Room.room_status == status)
-        return _page(scope.session, query.order_by(col(Room.room_number)), limit, offset)
+        return page_of(scope.session, query.order_by(col(Room.room_number)), limit, offset)
 
 
 def room_view(
@@ -81,7 +81,7 @@ def room_history(
             TransitionLog.entity_kind == RoomTurnover.entity_kind,
             TransitionLog.entity_id == room.id,
         )
-        return _page(scope.session, query.order_by(col(TransitionLog.id).desc()), limit, offset)
+        return page_of(scope.session, query.order_by(col(TransitionLog.id).desc()), limit, offset)
 
 
 def list_bookings(
@@ -102,8 +102,8 @@ def list_bookings(
             query = query.join(Room, col(Booking.assigned_room_id) == Room.id).where(
                 Room.room_number == room_number
             )
-        page = _page(scope.session, query.order_by(col(Booking.id)), limit, offset)
-        rooms = _rooms_by_id(scope.session, {b.assigned_room_id for b in page.items})
+        page = page_of(scope.session, query.order_by(col(Booking.id)), limit, offset)
+        rooms = rooms_by_id(scope.session, {b.assigned_room_id for b in page.items})
         views = [BookingView(b, rooms.get(b.assigned_room_id)) for b in page.items]  # type: ignore[arg-type]
         return Page(views, page.total, limit, offset)
 
@@ -113,13 +113,13 @@ def booking_view(*, hotel_slug: str, booking_id: str, uow: UnitOfWork | None = N
         return BookingView(*scope.booking_with_room(booking_id))
 
 
-def _page(session: Session, query, limit: int, offset: int) -> Page:  # type: ignore[no-untyped-def]
+def page_of(session: Session, query, limit: int, offset: int) -> Page:  # type: ignore[no-untyped-def]
     """One page of `query`'s rows, with the count of all of them."""
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     return Page(list(session.exec(query.limit(limit).offset(offset))), total, limit, offset)
 
 
-def _rooms_by_id(session: Session, ids: set[int | None]) -> dict[int, Room]:
+def rooms_by_id(session: Session, ids: set[int | None]) -> dict[int, Room]:
     wanted = [room_id for room_id in ids if room_id is not None]
     if not wanted:
         return {}
