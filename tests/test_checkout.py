@@ -80,6 +80,7 @@ def test_checkout_writes_one_log_row_and_one_event_per_transition(hotel: str) ->
         "old_status": "OCCUPIED",
         "new_status": "CHECKOUT_DIRTY",
         "source": "staff_checkout_endpoint",
+        "room_flags": {"do_not_disturb": False, "make_up_room": False, "service_declined": False},
     }
     assert TIMESTAMP.match(room_payload["timestamp"])
     assert booking_payload["timestamp"] == room_payload["timestamp"]

@@ -30,7 +30,13 @@ def test_list_and_status_filter(client: TestClient, staff: Headers):
     body = response.json()
     assert [room["room_number"] for room in body["items"]] == [101, 102, 103, 104]
     assert body["total"] == 4
-    assert set(body["items"][0]) == {"room_id", "room_number", "room_status", "is_occupied"}
+    assert set(body["items"][0]) == {
+        "room_id",
+        "room_number",
+        "room_status",
+        "is_occupied",
+        "room_flags",
+    }
     occupied = client.get(BASE + "/rooms/", params={"status": "OCCUPIED"}, headers=staff).json()
     assert [(r["room_number"], r["is_occupied"]) for r in occupied["items"]] == [
         (101, True),
@@ -51,6 +57,7 @@ def test_detail_lists_the_events_the_caller_may_fire(
         "room_status": "OCCUPIED",
         "is_occupied": True,
         "turnover_notes": "",
+        "room_flags": {"do_not_disturb": False, "make_up_room": False, "service_declined": False},
         "allowed_events": ["check_out"],
     }
     as_admin = client.get(ROOM.format(101), headers=superuser).json()

@@ -267,6 +267,12 @@ class HotelModel:
             "old_status": room.status,
             "new_status": new,
             "source": source,
+            # The operations modelled here never raise a room's flags.
+            "room_flags": {
+                "do_not_disturb": False,
+                "make_up_room": False,
+                "service_declined": False,
+            },
         }
         self.outbox.append(("room-status-changed", payload))
         room.status = new
