@@ -23,8 +23,16 @@ FAST = RelayConfig(first_backoff_seconds=0.05, max_backoff_seconds=0.2, poll_sec
 # Small claims, so that several relays interleave.
 SMALL_CLAIMS = dataclasses.replace(FAST, claim_limit=10)
 
+# The seed's keys, plus `room_flags` (added, issue 14) on the room's event.
 SEED_KEYS = {
-    "room-status-changed": {"room_number", "old_status", "new_status", "source", "timestamp"},
+    "room-status-changed": {
+        "room_number",
+        "old_status",
+        "new_status",
+        "source",
+        "timestamp",
+        "room_flags",
+    },
     "booking-checked-out": {"booking_id", "room_number", "timestamp"},
 }
 

@@ -93,6 +93,7 @@ def test_a_checkout_streams_live_in_order_and_never_a_rolled_back_event(
         "new_status",
         "source",
         "timestamp",
+        "room_flags",
         "event_id",
     }
     assert (second.data["old_status"], second.data["new_status"]) == ("OCCUPIED", "CHECKOUT_DIRTY")
