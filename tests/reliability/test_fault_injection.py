@@ -44,6 +44,10 @@ RUN_BY: dict[tuple[str, str], list[str]] = {
     ("RoomTurnover", "revert_check_in"): ["revert check-in"],
     ("BookingLifecycle", "reinstate"): ["reinstate"],
     ("RoomTurnover", "reinstate"): ["reinstate"],
+    # The analytics' interval hook (record_turnover_interval): no operation reaches these
+    # from the seeded hotel in one unit of work yet, so its failure is not injected here.
+    ("RoomTurnover", "finish_cleaning"): [],
+    ("RoomTurnover", "pass_inspection"): [],
 }
 MACHINES: list[type[TurnoverMachine]] = [BookingLifecycle, RoomTurnover]
 
