@@ -310,7 +310,7 @@ def test_the_machines_write_the_facts_the_log_gives(hotel: str) -> None:
 
 def test_the_migration_derives_the_facts_of_an_existing_log(database: str) -> None:
     room = make_hotel(2)
-    command.downgrade(alembic_config(), "0010")  # before the facts existed
+    command.downgrade(alembic_config(), "0011")  # before the facts existed
     write_log(
         [
             (room[1], "check_out", local("2025-03-29 23:30"), "fiona"),
