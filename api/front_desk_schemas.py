@@ -1,10 +1,6 @@
 """Request and response bodies of the front desk's endpoints (api/routes/front_desk.py)."""
 
-import re
-from datetime import date
-from typing import Annotated, Any
-
-from pydantic import BaseModel, BeforeValidator, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from api.schemas import (
     MAX_BULK_ROOMS,
@@ -12,6 +8,7 @@ from api.schemas import (
     NO_NUL,
     BookingSummary,
     DbId,
+    LocalDate,
     RequestBody,
     ResultPage,
 )
@@ -159,19 +156,6 @@ class FrontDeskResponse(BaseModel):
 
 
 # --- out-of-order periods ------------------------------------------------------------------
-
-
-def iso_date_only(value: Any) -> Any:
-    """Only `YYYY-MM-DD` strings are dates here (pydantic would also take 0 or "0" as
-    1970-01-01, a timestamp)."""
-    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
-        raise ValueError("a date is written YYYY-MM-DD")
-    return value
-
-
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Dates arrive as JSON strings `YYYY-MM-DD` (a strict body would refuse any string).
-LocalDate = Annotated[date, BeforeValidator(iso_date_only), Field(strict=False)]
 
 
 class PeriodRequest(RequestBody):

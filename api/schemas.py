@@ -4,7 +4,9 @@ Request bodies are strict (no "1" for 1, no true for 1) and forbid unknown field
 such as `"destructve": true` is refused with 422 instead of silently running the default.
 """
 
+import re
 from collections.abc import Callable
+from datetime import date
 from enum import Enum
 from typing import Annotated, Any, Generic, Self, TypeVar
 
@@ -43,6 +45,20 @@ def _integral_float_as_int(value: Any) -> Any:
 
 
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT), BeforeValidator(_integral_float_as_int)]
+
+
+def iso_date_only(value: Any) -> Any:
+    """Only `YYYY-MM-DD` strings are dates here (pydantic would also take 0 or "0" as
+    1970-01-01, a timestamp)."""
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A hotel's local day, in a body or a query: a `YYYY-MM-DD` string (a strict body would
+# refuse any string).
+LocalDate = Annotated[date, BeforeValidator(iso_date_only), Field(strict=False)]
 Item = TypeVar("Item")
 
 

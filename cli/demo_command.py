@@ -28,6 +28,9 @@ def bind_or_fail(host: str, port: int) -> socket.socket:
     return sock
 
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 def run_server(sock: socket.socket, host: str, port: int, workers: int = 1) -> None:
     """Serve on the socket taken by bind_or_fail: no moment when another process could take
     the port. Several workers are uvicorn's own processes, which bind it themselves."""
@@ -41,6 +44,9 @@ def run_server(sock: socket.socket, host: str, port: int, workers: int = 1) -> N
     options = {"factory": True, "host": host, "port": port, "workers": workers, **SERVER_OPTIONS}
     if workers > 1:
         sock.close()
+        # uvicorn restarts a worker that does not answer its ping in time, dropping the
+        # requests it is serving; on a host busy for a few seconds that is not a hung worker.
+        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
         uvicorn.run("web.app:create_app", **options)  # type: ignore[arg-type]
         return
     server = uvicorn.Server(uvicorn.Config("web.app:create_app", **options))  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """Turnover analytics of a period, computed in SQL over the transition log."""
 
-from datetime import date, time
+from datetime import time
 from typing import Annotated
 
 from fastapi import Query
@@ -9,6 +9,7 @@ from api.analytics_schemas import TurnoverAnalyticsResponse
 from api.auth import HotelStaff
 from api.responses import error_responses
 from api.routing import SlashOptionalRouter
+from api.schemas import LocalDate
 from api.unit_of_work import RequestUnitOfWork
 from workflows.services.analytics import turnover_analytics
 
@@ -35,10 +36,11 @@ def get_turnover_analytics(
     member: HotelStaff,
     uow: RequestUnitOfWork,
     first: Annotated[
-        date | None, Query(alias="from", description="First day (YYYY-MM-DD), local")
+        LocalDate | None, Query(alias="from", description="First day (YYYY-MM-DD), local")
     ] = None,
     last: Annotated[
-        date | None, Query(alias="to", description="Last day (YYYY-MM-DD), local, inclusive")
+        LocalDate | None,
+        Query(alias="to", description="Last day (YYYY-MM-DD), local, inclusive"),
     ] = None,
     check_in_time: Annotated[
         str | None,

@@ -1,10 +1,8 @@
 """The front desk: the day's lists, a booking's history, bulk check-in, room moves, undo."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Body, Path, Query
-from pydantic import BeforeValidator
 
 from api.auth import HotelStaff
 from api.clock import Now
@@ -18,13 +16,12 @@ from api.front_desk_schemas import (
     PeriodRequest,
     PeriodShortenRequest,
     PeriodSummary,
-    iso_date_only,
 )
 from api.pagination import Paging
 from api.path_params import BookingId, RoomNumber
 from api.responses import BODY_ERRORS, error_responses
 from api.routing import SlashOptionalRouter
-from api.schemas import MAX_DB_INT, BookingNoteRequest, HistoryEntry, HistoryPage
+from api.schemas import MAX_DB_INT, BookingNoteRequest, HistoryEntry, HistoryPage, LocalDate
 from api.unit_of_work import RequestUnitOfWork
 from workflows.services.bulk_check_in import CheckInRequestItem, bulk_check_in
 from workflows.services.checkout import BookingRef
@@ -47,8 +44,7 @@ router = SlashOptionalRouter(tags=["front desk"])
 HOTEL = "/api/staff/hotels/{hotel_slug}/"
 ROOM_BOOKING = HOTEL + "room-bookings/{booking_id}/"
 Day = Annotated[
-    date | None,
-    BeforeValidator(iso_date_only),
+    LocalDate | None,
     Query(alias="date", description="The hotel's local date `YYYY-MM-DD`; default: its today"),
 ]
 

@@ -60,7 +60,8 @@ def test_refusals_are_the_envelope(client: TestClient, staff: Headers) -> None:
     backwards = client.get(URL, params={"from": "2025-02-02", "to": "2025-02-01"}, headers=manager)
     assert backwards.status_code == 422
     assert backwards.json()["error"]["code"] == "VALIDATION_ERROR"
-    for bad in ({"from": "yesterday"}, {"check_in_time": "25:00"}, {"since": "2025-01-01"}):
+    not_dates = ({"from": "yesterday"}, {"to": "0"}, {"from": "1700000000"}, {"to": "2026-1-5"})
+    for bad in (*not_dates, {"check_in_time": "25:00"}, {"since": "2025-01-01"}):
         assert client.get(URL, params=bad, headers=manager).status_code == 422
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from api.schemas import LocalDate
 from web.refusals import PageError
 from web.sessions import HotelUser
 from web.templating import render_page
@@ -27,8 +28,8 @@ KIND_LABELS = {
 }
 TABLES = ("days", "housekeepers", "kinds", "hours")
 
-First = Annotated[date | None, Query(alias="from")]
-Last = Annotated[date | None, Query(alias="to")]
+First = Annotated[LocalDate | None, Query(alias="from")]
+Last = Annotated[LocalDate | None, Query(alias="to")]
 ReadyBy = Annotated[str | None, Query(pattern=CLOCK_TIME)]
 
 
