@@ -13,10 +13,11 @@ invariants):
 A driven event never drives back to the row that drove it (`TurnoverMachine.fire_driven`).
 """
 
+import functools
 from datetime import date
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import bindparam, insert, literal
+from sqlalchemy import bindparam, exists, insert, literal
 from sqlmodel import col, select
 from statemachine import State
 
@@ -287,19 +288,48 @@ def open_task(
     """Create an OPEN task, recorded like a transition: a TransitionLog row (event
     `create`, from "" to OPEN) and a `task-created` event, in the caller's transaction.
     One INSERT that is not an ORM flush; its audit and outbox rows go out with those of the
-    transition that opened it (`TransitionContext.records`). The row returned is detached;
-    `load_opened` gives the session's own when it must change."""
-    task = HousekeepingTask(
-        hotel_id=ctx.hotel.id,  # type: ignore[arg-type]
-        room_id=room.id,  # type: ignore[arg-type]
-        kind=kind,
-        service_date=service_date or hotel_today(ctx.hotel, ctx.now),
-        status="OPEN",
-        credits=credits_of(ctx.hotel, kind),
-        created_at=ctx.now,
-        notes="",
-    )
-    task.id = ctx.execute_bulk(_INSERT_TASK, task.model_dump(exclude={"id"})).scalar_one()
+    transition that opened it (`TransitionContext.records`). The row returned is a
+    read-only copy, not the session's: `load_opened` gives the session's own to change."""
+    task = _insert_task(ctx, _INSERT_TASK, room, kind, service_date)
+    assert task is not None
+    return task
+
+
+def open_task_if_none_active(
+    ctx: TransitionContext, room: Room, kind: str
+) -> HousekeepingTask | None:
+    """`open_task`, only if the room has no active task (else None, and nothing written):
+    one statement where reading the room's tasks first would take two."""
+    return _insert_task(ctx, _INSERT_TASK_IF_NONE_ACTIVE, room, kind)
+
+
+def _insert_task(
+    ctx: TransitionContext,
+    statement: Any,
+    room: Room,
+    kind: str,
+    service_date: date | None = None,
+) -> HousekeepingTask | None:
+    values = {
+        "hotel_id": ctx.hotel.id,
+        "room_id": room.id,
+        "kind": kind,
+        "service_date": service_date or hotel_today(ctx.hotel, ctx.now),
+        "status": "OPEN",
+        "assignee_id": None,
+        "credits": credits_of(ctx.hotel, kind),
+        "plan_key": None,
+        "created_at": ctx.now,
+        "started_at": None,
+        "finished_at": None,
+        "notes": "",
+    }
+    task_id = ctx.execute_bulk(statement, values).scalar_one_or_none()
+    if task_id is None:
+        return None
+    # A read-only copy, unvalidated: the values are ours, and validating them would cost as
+    # much as the INSERT (a checkout opens a task every time).
+    task = HousekeepingTask.model_construct(id=task_id, **values)
     record_created(ctx, task, room)
     return task
 
@@ -372,13 +402,24 @@ def active_tasks(ctx: TransitionContext, room: Room) -> list[HousekeepingTask]:
 # Built once, with bound parameters (building a statement costs more than running it).
 _TASKS = HousekeepingTask.__table__  # type: ignore[attr-defined]
 _INSERT_TASK = insert(_TASKS).returning(_TASKS.c.id)
+_IS_ACTIVE_TASK_OF_ROOM = (
+    _TASKS.c.room_id == bindparam("room_id"),
+    _TASKS.c.status.in_([literal(s) for s in ACTIVE_TASK_STATUSES]),
+)
 _ACTIVE_TASKS = (
-    select(HousekeepingTask)
-    .where(
-        HousekeepingTask.room_id == bindparam("room_id"),
-        col(HousekeepingTask.status).in_([literal(s) for s in ACTIVE_TASK_STATUSES]),
+    select(HousekeepingTask).where(*_IS_ACTIVE_TASK_OF_ROOM).order_by(col(HousekeepingTask.id))
+)
+# INSERT ... SELECT <the values> WHERE NOT EXISTS (an active task of the room).
+_TASK_COLUMNS = [column for column in _TASKS.c if column.name != "id"]
+_INSERT_TASK_IF_NONE_ACTIVE = (
+    insert(_TASKS)
+    .from_select(
+        [column.name for column in _TASK_COLUMNS],
+        select(*(bindparam(column.name, type_=column.type) for column in _TASK_COLUMNS)).where(
+            ~exists().where(*_IS_ACTIVE_TASK_OF_ROOM)
+        ),
     )
-    .order_by(col(HousekeepingTask.id))
+    .returning(_TASKS.c.id)
 )
 
 
@@ -399,7 +440,10 @@ class _RoomTasks:
         self.room_machine = room_machine
         self.room: Room = room_machine.model
         self.ctx = room_machine.ctx
-        self.tasks = active_tasks(self.ctx, self.room)
+
+    @functools.cached_property
+    def tasks(self) -> list[HousekeepingTask]:
+        return active_tasks(self.ctx, self.room)
 
     def of_kinds(self, *kinds: str) -> list[HousekeepingTask]:
         return [task for task in self.tasks if task.kind in kinds]
@@ -413,6 +457,8 @@ class _RoomTasks:
     def checked_out(self) -> None:
         """The guest has left: the stayover is cancelled (or, being cleaned, converted and
         the room's cleaning started) and the departure cleaning is opened."""
+        if open_task_if_none_active(self.ctx, self.room, DEPARTURE) is not None:
+            return  # the usual checkout: nothing was planned or under way
         stayovers = self.of_kinds(STAYOVER)
         being_cleaned = [task for task in stayovers if task.status != "OPEN"]
         for task in stayovers:
