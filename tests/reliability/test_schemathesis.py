@@ -24,6 +24,9 @@ MAX_EXAMPLES = int(os.environ.get("TURNOVER_SCHEMATHESIS_EXAMPLES", "25"))
 # The event stream never ends; it has its own tests (tests/realtime/test_sse.py) and is in
 # the authorization matrix. Every other operation is generated here.
 ENDLESS_STREAM = "/api/staff/hotels/{hotel_slug}/events/"
+# schemathesis gives up on an answer after 10 s: on a busy machine (CI's) a plain GET once
+# took longer. A ceiling for a hung request, not a speed requirement.
+ANSWER_CEILING_SECONDS = 120
 
 
 def seeded_hotel() -> dict[str, Any]:
@@ -74,5 +77,6 @@ def test_every_operation_answers_as_documented(case: Any, fuzzed_hotel: str) -> 
         headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
         app=APP,
         excluded_checks=[positive_data_acceptance],
+        timeout=ANSWER_CEILING_SECONDS,
     )
     ANSWERS[str(response.status_code)] += 1
